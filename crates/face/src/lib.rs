@@ -1,0 +1,4 @@
+//! Face detection, alignment, embedding, matching and quality gates.
+//!
+//! (Being built: see ARCHITECTURE.md.)
+#![forbid(unsafe_code)]

@@ -1,0 +1,57 @@
+//! `idverify`: the command-line entry point. Thin glue: argument parsing, file I/O, output
+//! formatting and exit codes; all logic lives in the library crates.
+//!
+//! Exit codes (every subcommand): 0 ok / valid, 1 verdict negative, 2 usage or I/O error.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// On-premise identity verification (KYC): documents, chips, faces, liveness.
+#[derive(Debug, Parser)]
+#[command(name = "idverify", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Machine-readable zones (ICAO 9303 Parts 3–5).
+    #[command(subcommand)]
+    Mrz(cmd::mrz::MrzCommand),
+    /// Contactless chips (ICAO 9303 Parts 10–12): read and verify.
+    #[command(subcommand)]
+    Chip(cmd::chip::ChipCommand),
+    /// Face detection and matching.
+    #[command(subcommand)]
+    Face(cmd::face::FaceCommand),
+    #[command(flatten)]
+    Server(cmd::server::ServerCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with exit 0, usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Mrz(c) => cmd::mrz::run(c),
+        Command::Chip(c) => cmd::chip::run(c),
+        Command::Face(c) => cmd::face::run(c),
+        Command::Server(c) => cmd::server::run(c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("idverify: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
