@@ -69,7 +69,11 @@ impl Status {
                 Status::Fail => 5,
             }
         }
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -232,7 +236,11 @@ impl Check {
     /// Sets the score, clamped into 0..=1 (NaN becomes 0: a broken score never passes).
     #[must_use]
     pub fn with_score(mut self, score: f64) -> Self {
-        self.score = Some(if score.is_nan() { 0.0 } else { score.clamp(0.0, 1.0) });
+        self.score = Some(if score.is_nan() {
+            0.0
+        } else {
+            score.clamp(0.0, 1.0)
+        });
         self
     }
 
