@@ -877,7 +877,9 @@ fn cd_matches<'a>(data: impl Iterator<Item = &'a u8>, cd: u8) -> bool {
 fn check_name(r: &[u8], range: Range<usize>, field: Field, problems: &mut Vec<Problem>) {
     let name = sub(r, range.clone());
     let bad = name.iter().position(|c| c.is_ascii_digit());
-    let first_ok = name.first().is_some_and(u8::is_ascii_uppercase);
+    // The CNI's given-names zone may be empty (no given name); the main zone needs a letter first.
+    let empty_ok = field == Field::GivenNames && name.iter().all(|&c| c == b'<');
+    let first_ok = empty_ok || name.first().is_some_and(u8::is_ascii_uppercase);
     if let Some(i) = bad {
         problems.push(Problem {
             code: ProblemCode::InvalidName,
