@@ -177,6 +177,8 @@ pub(crate) struct Layout {
     pub long_doc_number: bool,
 }
 
+// The CNI composite covers one range (0..71): a one-element list is intended.
+#[allow(clippy::single_range_in_vec_init)]
 pub(crate) fn layout(format: Format) -> Layout {
     match format {
         // ICAO 9303-4 §4.2.2.

@@ -1,5 +1,10 @@
 //! Property tests: generate → parse → same fields, for every format; never panics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mrz::{Date, Format, Mrz, MrzFields, ParseOptions, Sex, generate};
 use proptest::prelude::*;
@@ -17,43 +22,54 @@ fn fields() -> impl Strategy<Value = MrzFields> {
         prop::sample::select(vec!["UTO", "D", "FRA", "XXA", "GBR", "UNO"]),
         date_in(1930..2026),
         date_in(2027..2045),
-        prop::sample::select(vec![Sex::Male, Sex::Female, Sex::Unspecified, Sex::NotGiven]),
+        prop::sample::select(vec![
+            Sex::Male,
+            Sex::Female,
+            Sex::Unspecified,
+            Sex::NotGiven,
+        ]),
         "[A-Z0-9]{0,7}",
         "[A-Z0-9]{0,3}",
     )
-        .prop_map(|(format, primary, secondary, doc, nat, birth, expiry, sex, opt, long_ext)| {
-            let (code, state) = match format {
-                Format::Td3 => ("P", nat),
-                Format::MrvA | Format::MrvB => ("V", nat),
-                Format::Td1 | Format::Td2 => ("I", nat),
-                Format::FrenchId => ("ID", "FRA"),
-            };
-            let mut document_number = doc;
-            if matches!(format, Format::Td1 | Format::Td2) && document_number.len() == 9 {
-                document_number.push_str(&long_ext);
-            }
-            if format == Format::FrenchId {
-                document_number = format!("{document_number:0>12}");
-            }
-            MrzFields {
-                format,
-                document_code: code.into(),
-                issuing_state: state.into(),
-                primary_identifier: primary,
-                secondary_identifier: secondary.trim().into(),
-                document_number,
-                nationality: nat.into(),
-                birth_date: birth,
-                sex,
-                expiry_date: Some(expiry),
-                optional_data: if format == Format::FrenchId {
-                    "075123".into()
-                } else {
-                    if format == Format::Td2 { String::new() } else { opt }
-                },
-                optional_data_2: "AB1".into(),
-            }
-        })
+        .prop_map(
+            |(format, primary, secondary, doc, nat, birth, expiry, sex, opt, long_ext)| {
+                let (code, state) = match format {
+                    Format::Td3 => ("P", nat),
+                    Format::MrvA | Format::MrvB => ("V", nat),
+                    Format::Td1 | Format::Td2 => ("I", nat),
+                    Format::FrenchId => ("ID", "FRA"),
+                };
+                let mut document_number = doc;
+                if matches!(format, Format::Td1 | Format::Td2) && document_number.len() == 9 {
+                    document_number.push_str(&long_ext);
+                }
+                if format == Format::FrenchId {
+                    document_number = format!("{document_number:0>12}");
+                }
+                MrzFields {
+                    format,
+                    document_code: code.into(),
+                    issuing_state: state.into(),
+                    primary_identifier: primary,
+                    secondary_identifier: secondary.trim().into(),
+                    document_number,
+                    nationality: nat.into(),
+                    birth_date: birth,
+                    sex,
+                    expiry_date: Some(expiry),
+                    optional_data: if format == Format::FrenchId {
+                        "075123".into()
+                    } else {
+                        if format == Format::Td2 {
+                            String::new()
+                        } else {
+                            opt
+                        }
+                    },
+                    optional_data_2: "AB1".into(),
+                }
+            },
+        )
 }
 
 proptest! {

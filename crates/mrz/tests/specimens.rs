@@ -1,5 +1,10 @@
 //! ICAO specimens of every format, and one negative test per problem and error code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use checks::Status;
 use mrz::{Date, Field, Format, Mrz, ParseOptions, ProblemCode, Sex};
@@ -33,17 +38,32 @@ fn td3_specimen() {
     assert_eq!(m.expiry_date(), Date::new(2012, 4, 15));
     assert_eq!(m.optional_data(), "ZE184226B");
     assert_eq!(m.optional_data_2(), None);
-    assert!(m.checks().iter().all(|c| c.status.is_pass()), "{:?}", m.checks());
+    assert!(
+        m.checks().iter().all(|c| c.status.is_pass()),
+        "{:?}",
+        m.checks()
+    );
     // Unbroken DG1 form.
     let unbroken: String = load("td3_icao_9303_4.mrz").split_whitespace().collect();
     let u = Mrz::parse(&unbroken, &today()).unwrap();
     assert_eq!(u, m);
     assert_eq!(Mrz::parse_bytes(unbroken.as_bytes(), &today()).unwrap(), m);
     // Expired relative to a later today.
-    let later = Mrz::parse(&unbroken, &ParseOptions::new(Date::new(2026, 11, 22).unwrap())).unwrap();
+    let later = Mrz::parse(
+        &unbroken,
+        &ParseOptions::new(Date::new(2026, 11, 22).unwrap()),
+    )
+    .unwrap();
     assert_eq!(later.is_expired(), Some(true));
-    let c = later.checks().into_iter().find(|c| c.check == "mrz.expiry").unwrap();
-    assert_eq!((c.status, c.reason.as_str()), (Status::Fail, "document_expired"));
+    let c = later
+        .checks()
+        .into_iter()
+        .find(|c| c.check == "mrz.expiry")
+        .unwrap();
+    assert_eq!(
+        (c.status, c.reason.as_str()),
+        (Status::Fail, "document_expired")
+    );
 }
 
 #[test]
@@ -98,7 +118,11 @@ fn visa_specimens() {
     assert_eq!(a.birth_date(), Date::new(1940, 9, 7));
     assert_eq!(a.expiry_date(), Date::new(1996, 12, 10));
     assert_eq!(a.optional_data(), "6ZE184226B");
-    let c = a.checks().into_iter().find(|c| c.check == "mrz.composite_check_digit").unwrap();
+    let c = a
+        .checks()
+        .into_iter()
+        .find(|c| c.check == "mrz.composite_check_digit")
+        .unwrap();
     assert_eq!(c.status, Status::NotPerformed);
     let b = Mrz::parse(&load("mrvb_icao_9303_7.mrz"), &today()).unwrap();
     assert_eq!(b.format(), Format::MrvB);
@@ -121,7 +145,11 @@ fn french_id_specimen() {
     assert_eq!(m.birth_date(), Date::new(1929, 6, 20));
     assert_eq!(m.expiry_date(), None);
     assert_eq!(m.nationality(), None);
-    let c = m.checks().into_iter().find(|c| c.check == "mrz.expiry").unwrap();
+    let c = m
+        .checks()
+        .into_iter()
+        .find(|c| c.check == "mrz.expiry")
+        .unwrap();
     assert_eq!(c.status, Status::NotPerformed);
 }
 
@@ -129,12 +157,16 @@ fn french_id_specimen() {
 fn debug_is_masked() {
     let m = Mrz::parse(&load("td3_icao_9303_4.mrz"), &today()).unwrap();
     let d = format!("{m:?}");
-    assert!(!d.contains("ERIKSSON") && !d.contains("L898902C") && !d.contains("740812"), "{d}");
+    assert!(
+        !d.contains("ERIKSSON") && !d.contains("L898902C") && !d.contains("740812"),
+        "{d}"
+    );
 }
 
 // ---- one negative test per problem code ----
 
-const TD3: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+const TD3: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
 fn with(pos: usize, c: char) -> String {
     let mut u: Vec<char> = TD3.replace('\n', "").chars().collect();
@@ -144,24 +176,48 @@ fn with(pos: usize, c: char) -> String {
 
 fn problem(text: &str) -> (ProblemCode, Field, usize) {
     let m = Mrz::parse(text, &today()).unwrap();
-    let p = m.problems().first().copied().unwrap_or_else(|| panic!("no problem in {text}"));
+    let p = m
+        .problems()
+        .first()
+        .copied()
+        .unwrap_or_else(|| panic!("no problem in {text}"));
     (p.code, p.field, p.position)
 }
 
 #[test]
 fn negative_check_digit_mismatch() {
-    assert_eq!(problem(&with(53, '7')), (ProblemCode::CheckDigitMismatch, Field::DocumentNumber, 53));
+    assert_eq!(
+        problem(&with(53, '7')),
+        (ProblemCode::CheckDigitMismatch, Field::DocumentNumber, 53)
+    );
     assert_eq!(problem(&with(63, 'A')).0, ProblemCode::CheckDigitMismatch);
     let m = Mrz::parse(&with(71, '0'), &today()).unwrap();
     // Expiry check digit and the composite both fail: every problem is reported.
-    assert_eq!(codes(&m), ["check_digit_mismatch", "composite_check_digit_mismatch"]);
-    let cd = m.checks().into_iter().find(|c| c.check == "mrz.check_digits").unwrap();
-    assert_eq!((cd.status, cd.reason.as_str()), (Status::Fail, "check_digit_mismatch"));
+    assert_eq!(
+        codes(&m),
+        ["check_digit_mismatch", "composite_check_digit_mismatch"]
+    );
+    let cd = m
+        .checks()
+        .into_iter()
+        .find(|c| c.check == "mrz.check_digits")
+        .unwrap();
+    assert_eq!(
+        (cd.status, cd.reason.as_str()),
+        (Status::Fail, "check_digit_mismatch")
+    );
 }
 
 #[test]
 fn negative_composite() {
-    assert_eq!(problem(&with(87, '1')), (ProblemCode::CompositeCheckDigitMismatch, Field::Composite, 87));
+    assert_eq!(
+        problem(&with(87, '1')),
+        (
+            ProblemCode::CompositeCheckDigitMismatch,
+            Field::Composite,
+            87
+        )
+    );
 }
 
 #[test]
@@ -174,24 +230,40 @@ fn negative_invalid_date() {
 
 #[test]
 fn negative_unknown_country_code() {
-    assert_eq!(problem(&with(2, 'Q').replacen("QTO", "QQQ", 1)).0, ProblemCode::UnknownCountryCode);
+    assert_eq!(
+        problem(&with(2, 'Q').replacen("QTO", "QQQ", 1)).0,
+        ProblemCode::UnknownCountryCode
+    );
     let m = Mrz::parse(&with(54, 'Z').replacen("ZTO", "ZZZ", 1), &today()).unwrap();
-    assert!(m.problems().iter().any(|p| p.code == ProblemCode::UnknownCountryCode && p.field == Field::Nationality));
+    assert!(
+        m.problems()
+            .iter()
+            .any(|p| p.code == ProblemCode::UnknownCountryCode && p.field == Field::Nationality)
+    );
 }
 
 #[test]
 fn negative_invalid_sex() {
-    assert_eq!(problem(&with(64, 'Q')), (ProblemCode::InvalidSex, Field::Sex, 64));
+    assert_eq!(
+        problem(&with(64, 'Q')),
+        (ProblemCode::InvalidSex, Field::Sex, 64)
+    );
 }
 
 #[test]
 fn negative_invalid_document_code() {
-    assert_eq!(problem(&with(0, 'I')), (ProblemCode::InvalidDocumentCode, Field::DocumentCode, 0));
+    assert_eq!(
+        problem(&with(0, 'I')),
+        (ProblemCode::InvalidDocumentCode, Field::DocumentCode, 0)
+    );
 }
 
 #[test]
 fn negative_invalid_name() {
-    assert_eq!(problem(&with(6, '4')), (ProblemCode::InvalidName, Field::Name, 6));
+    assert_eq!(
+        problem(&with(6, '4')),
+        (ProblemCode::InvalidName, Field::Name, 6)
+    );
 }
 
 #[test]
@@ -203,11 +275,24 @@ fn negative_invalid_long_document_number() {
 
 #[test]
 fn negative_errors() {
-    assert_eq!(Mrz::parse("  \n \r\n", &today()).unwrap_err().code(), "empty_input");
+    assert_eq!(
+        Mrz::parse("  \n \r\n", &today()).unwrap_err().code(),
+        "empty_input"
+    );
     let e = Mrz::parse(&TD3.replacen("ERIK", "ERiK", 1), &today()).unwrap_err();
     assert_eq!(e.code(), "invalid_character");
-    assert_eq!(e, mrz::Error::InvalidCharacter { line: 1, column: 8, offset: 7 });
-    assert_eq!(Mrz::parse("P<UTO", &today()).unwrap_err().code(), "unrecognised_shape");
+    assert_eq!(
+        e,
+        mrz::Error::InvalidCharacter {
+            line: 1,
+            column: 8,
+            offset: 7
+        }
+    );
+    assert_eq!(
+        Mrz::parse("P<UTO", &today()).unwrap_err().code(),
+        "unrecognised_shape"
+    );
     let e = Mrz::parse(&format!("{TD3}<"), &today()).unwrap_err();
     assert_eq!(e.code(), "line_length_mismatch");
     assert!(Mrz::parse_bytes(&[0xff, 0xfe], &today()).is_err());
@@ -215,18 +300,33 @@ fn negative_errors() {
 
 #[test]
 fn special_country_codes() {
-    for code in ["D<<", "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE"] {
-        let m = Mrz::parse(&TD3.replacen("UTO7408", &format!("{code}7408"), 1), &today()).unwrap();
+    for code in [
+        "D<<", "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE",
+    ] {
+        let m = Mrz::parse(
+            &TD3.replacen("UTO7408", &format!("{code}7408"), 1),
+            &today(),
+        )
+        .unwrap();
         assert!(m.is_consistent(), "{code}: {:?}", m.problems());
     }
 }
 
 #[test]
 fn sex_values() {
-    for (c, s) in [('M', Sex::Male), ('F', Sex::Female), ('X', Sex::Unspecified), ('<', Sex::NotGiven)] {
+    for (c, s) in [
+        ('M', Sex::Male),
+        ('F', Sex::Female),
+        ('X', Sex::Unspecified),
+        ('<', Sex::NotGiven),
+    ] {
         let m = Mrz::parse(&with(64, c), &today()).unwrap();
         assert_eq!(m.sex(), s);
-        assert!(!m.problems().iter().any(|p| p.code == ProblemCode::InvalidSex));
+        assert!(
+            !m.problems()
+                .iter()
+                .any(|p| p.code == ProblemCode::InvalidSex)
+        );
     }
 }
 
@@ -241,17 +341,34 @@ fn truncated_name() {
 #[test]
 fn repair_fixes_proven_confusions_only() {
     // O for 0 in the issuing state and a Z for 2 in the birth date.
-    let broken = TD3.replacen("P<UTO", "P<UT0", 1).replacen("7408122", "74O8122", 1);
+    let broken = TD3
+        .replacen("P<UTO", "P<UT0", 1)
+        .replacen("7408122", "74O8122", 1);
     let plain = Mrz::parse(&broken, &today()).unwrap();
     assert!(!plain.is_consistent());
     assert!(plain.repairs().is_empty());
     let r = Mrz::parse(&broken, &today().with_repair(true)).unwrap();
     assert!(r.is_consistent(), "{:?}", r.problems());
     assert_eq!(r.repairs().len(), 2);
-    assert!(r.repairs().iter().any(|x| x.field == Field::IssuingState && x.from == '0' && x.to == 'O'));
-    assert!(r.repairs().iter().any(|x| x.field == Field::BirthDate && x.from == 'O' && x.to == '0'));
-    let c = r.checks().into_iter().find(|c| c.check == "mrz.ocr_repair").unwrap();
-    assert_eq!((c.status, c.reason.as_str()), (Status::Warn, "ocr_repaired"));
+    assert!(
+        r.repairs()
+            .iter()
+            .any(|x| x.field == Field::IssuingState && x.from == '0' && x.to == 'O')
+    );
+    assert!(
+        r.repairs()
+            .iter()
+            .any(|x| x.field == Field::BirthDate && x.from == 'O' && x.to == '0')
+    );
+    let c = r
+        .checks()
+        .into_iter()
+        .find(|c| c.check == "mrz.ocr_repair")
+        .unwrap();
+    assert_eq!(
+        (c.status, c.reason.as_str()),
+        (Status::Warn, "ocr_repaired")
+    );
 }
 
 #[test]
