@@ -4,7 +4,6 @@ use checks::{Check, Evidence, ReasonCode, Status};
 
 use crate::{Mrz, ProblemCode};
 
-const CHECK_DIGIT_MISMATCH: ReasonCode = ReasonCode::new("check_digit_mismatch");
 const COMPOSITE_MISMATCH: ReasonCode = ReasonCode::new("composite_check_digit_mismatch");
 const NO_COMPOSITE: ReasonCode = ReasonCode::new("no_composite_in_format");
 const DOCUMENT_EXPIRED: ReasonCode = ReasonCode::new("document_expired");
@@ -92,7 +91,6 @@ impl Mrz {
             Check::new("mrz.ocr_repair", Status::Warn, OCR_REPAIRED)
                 .with_evidence(Evidence::new().with("repairs", list))
         });
-        let _ = CHECK_DIGIT_MISMATCH;
         out
     }
 }

@@ -39,6 +39,8 @@
 //! turned into its digit only if the date's check digit then matches; a document number's single
 //! character is changed only if exactly one such change makes its failing check digit match;
 //! a digit in a country code is turned into its letter only if the result is a known code.
+//! A letter in a stand-alone check digit (TD3 personal number, composite) becomes its digit
+//! only if that check digit then matches.
 //! Every change is a [`Repair`] in [`Mrz::repairs`], and reported as the `mrz.ocr_repair` check.
 //!
 //! # Checks and reason codes

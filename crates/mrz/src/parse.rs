@@ -1017,6 +1017,31 @@ fn repair(l: &Layout, format: Format, raw: &mut [u8; MAX_LEN], repairs: &mut Vec
             }
         }
     }
+    // Stand-alone check digits (optional data, composite): a letter becomes its digit only if
+    // the check digit then matches its data. Done last: they cover the fields repaired above.
+    let mut standalone: Vec<(Field, usize, Vec<Range<usize>>)> = Vec::new();
+    if let Some(ocd) = l.optional_cd {
+        standalone.push((Field::OptionalData, ocd, vec![l.optional.clone()]));
+    }
+    if let Some((pos, ranges)) = l.composite {
+        standalone.push((Field::Composite, pos, ranges.to_vec()));
+    }
+    for (field, pos, ranges) in standalone {
+        let from = at(raw, pos);
+        if let Some(d) = to_digit(from)
+            && cd_matches(ranges.iter().flat_map(|r| sub(raw, r.clone()).iter()), d)
+            && let Some(slot) = raw.get_mut(pos)
+        {
+            *slot = d;
+            repairs.push(Repair {
+                field,
+                position: pos,
+                from: char::from(from),
+                to: char::from(d),
+            });
+        }
+    }
+
     // Sex: `M`, `F`, `X` or `<` only; no digit confusion maps onto them, so nothing to repair.
     let _ = format;
 }

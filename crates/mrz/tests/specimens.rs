@@ -391,6 +391,16 @@ fn repair_refuses_ambiguous_document_number() {
 }
 
 #[test]
+fn repair_composite_check_digit() {
+    // Composite 0 read as O; personal-number check digit fine.
+    let broken = format!("{}O", &TD3[..TD3.len() - 1]);
+    let r = Mrz::parse(&broken, &today().with_repair(true)).unwrap();
+    assert!(r.is_consistent(), "{:?}", r.problems());
+    assert_eq!(r.repairs()[0].field, Field::Composite);
+    assert_eq!((r.repairs()[0].from, r.repairs()[0].to), ('O', '0'));
+}
+
+#[test]
 fn repair_refuses_unproven_change() {
     // A letter in the birth date whose digit form does not satisfy the check digit stays.
     let broken = TD3.replacen("7408122", "74S8122", 1);
