@@ -142,6 +142,24 @@ mod tests {
         assert_eq!(Date::from_days_since_epoch(-1), Date::new(1969, 12, 31));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn century_rule_never_passes_the_limit(
+            yy in 0u8..100, mm in 1u8..=12, dd in 1u8..=28,
+            ty in 1950u16..2200, tm in 1u8..=12, td in 1u8..=28, window in 0u16..60,
+        ) {
+            let today = Date::new(ty, tm, td).unwrap();
+            let text = format!("{yy:02}{mm:02}{dd:02}");
+            let birth = resolve_century(text.as_bytes(), today).unwrap();
+            proptest::prop_assert!(birth <= today);
+            proptest::prop_assert!(birth > Date::new(ty - 100, tm, td).unwrap());
+            let limit = today.plus_years(window);
+            let expiry = resolve_century(text.as_bytes(), limit).unwrap();
+            proptest::prop_assert!(expiry <= limit);
+            proptest::prop_assert_eq!(expiry.to_yymmdd(), <[u8; 6]>::try_from(text.as_bytes()).unwrap());
+        }
+    }
+
     #[test]
     fn century_rule() {
         let today = Date::new(2026, 11, 22).unwrap();
