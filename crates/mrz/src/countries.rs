@@ -2,7 +2,9 @@
 //!
 //! The list is ISO 3166-1 alpha-3 plus the codes ICAO 9303 Part 3 §5 adds or substitutes
 //! (Germany is `D`, the British nationality codes, the UN, EU and other organizations, the
-//! stateless and refugee codes, and `UTO`, the fictitious state of the specimens).
+//! stateless and refugee codes, and `UTO`, the fictitious state of the specimens), plus `RKS`:
+//! not in 9303-3, but on the Republic of Kosovo's passports in circulation, which a reader must not
+//! reject as an unknown state.
 
 /// Every code accepted, sorted (binary-searchable). `D` stands alone (it is `D<<` in an MRZ).
 pub static CODES: &[&str] = &[
@@ -28,10 +30,12 @@ pub static CODES: &[&str] = &[
     "MLI", "MLT", "MMR", "MNE", "MNG", "MNP", "MOZ", "MRT", "MSR", "MTQ", "MUS", "MWI", "MYS",
     "MYT", "NAM", "NCL", "NER", "NFK", "NGA", "NIC", "NIU", "NLD", "NOR", "NPL", "NRU", "NZL",
     "OMN", "PAK", "PAN", "PCN", "PER", "PHL", "PLW", "PNG", "POL", "PRI", "PRK", "PRT", "PRY",
-    "PSE", "PYF", "QAT", "REU", "ROU", "RUS", "RWA", "SAU", "SDN", "SEN", "SGP", "SGS", "SHN",
-    "SJM", "SLB", "SLE", "SLV", "SMR", "SOM", "SPM", "SRB", "SSD", "STP", "SUR", "SVK", "SVN",
-    "SWE", "SWZ", "SXM", "SYC", "SYR", "TCA", "TCD", "TGO", "THA", "TJK", "TKL", "TKM", "TLS",
-    "TON", "TTO", "TUN", "TUR", "TUV", "TWN", "TZA", "UGA", "UKR", "UMI",
+    "PSE", "PYF", "QAT", "REU",
+    "RKS", // Kosovo: not in 9303-3, but printed on the Republic of Kosovo's passports in circulation
+    "ROU", "RUS", "RWA", "SAU", "SDN", "SEN", "SGP", "SGS", "SHN", "SJM", "SLB", "SLE", "SLV",
+    "SMR", "SOM", "SPM", "SRB", "SSD", "STP", "SUR", "SVK", "SVN", "SWE", "SWZ", "SXM", "SYC",
+    "SYR", "TCA", "TCD", "TGO", "THA", "TJK", "TKL", "TKM", "TLS", "TON", "TTO", "TUN", "TUR",
+    "TUV", "TWN", "TZA", "UGA", "UKR", "UMI",
     "UNA", // Specialized agency of the United Nations or one of its officials
     "UNK", // Resident of Kosovo to whom a travel document has been issued by the UN Interim Administration Mission in Kosovo
     "UNO", // United Nations Organization or one of its officials
@@ -57,8 +61,8 @@ pub static CODES: &[&str] = &[
 
 /// The ICAO 9303-3 special codes that are not ISO 3166-1 alpha-3 country codes.
 pub static SPECIAL_CODES: &[&str] = &[
-    "D", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "UNA", "UNK", "UNO", "UTO", "XBA", "XCC", "XCE",
-    "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX",
+    "D", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "UNA", "UNK", "UNO", "UTO", "XBA", "XCC",
+    "XCE", "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX",
 ];
 
 /// True when `code` (fillers already trimmed: `D`, not `D<<`) is on the ICAO list.
@@ -76,7 +80,7 @@ mod tests {
         assert!(CODES.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(CODES.len(), 249 + SPECIAL_CODES.len());
         for c in [
-            "D", "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "UTO", "FRA", "GBR",
+            "D", "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "UTO", "FRA", "GBR", "RKS",
         ] {
             assert!(is_known(c), "{c}");
         }
