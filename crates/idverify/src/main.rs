@@ -22,14 +22,6 @@ enum Command {
     /// Machine-readable zones (ICAO 9303 Parts 3–5).
     #[command(subcommand)]
     Mrz(cmd::mrz::MrzCommand),
-    /// Contactless chips (ICAO 9303 Parts 10–12): read and verify.
-    #[command(subcommand)]
-    Chip(cmd::chip::ChipCommand),
-    /// Face detection and matching.
-    #[command(subcommand)]
-    Face(cmd::face::FaceCommand),
-    #[command(flatten)]
-    Server(cmd::server::ServerCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,9 +39,6 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Mrz(c) => cmd::mrz::run(c),
-        Command::Chip(c) => cmd::chip::run(c),
-        Command::Face(c) => cmd::face::run(c),
-        Command::Server(c) => cmd::server::run(c),
     };
     match result {
         Ok(code) => code,

@@ -1,8 +1,3 @@
-//! One module per command group; each is owned by the crate it fronts.
+//! One module per command group; each fronts one library crate.
 
-pub mod chip;
-pub mod chip_read;
-pub mod chip_verify;
-pub mod face;
 pub mod mrz;
-pub mod server;
