@@ -1,0 +1,61 @@
+//! The crate's one error type.
+
+use crate::lds::LdsFile;
+
+/// Why chip data could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are not valid BER-TLV.
+    #[error("{file}: {source}")]
+    Tlv {
+        /// The file being read.
+        file: LdsFile,
+        /// The TLV error, with its byte offset.
+        source: tlv::Error,
+    },
+    /// A required data element is absent.
+    #[error("{file}: missing data element {tag} inside the template at byte {offset}")]
+    MissingElement {
+        /// The file being read.
+        file: LdsFile,
+        /// The tag that was required.
+        tag: tlv::Tag,
+        /// Offset of the template that should have held it.
+        offset: usize,
+    },
+    /// A data element whose content is not what the specification allows.
+    #[error("{file}: invalid data element {tag} at byte {offset}: {reason}")]
+    InvalidElement {
+        /// The file being read.
+        file: LdsFile,
+        /// The element's tag.
+        tag: tlv::Tag,
+        /// Offset of the element.
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// DG1's MRZ could not be read at all (problems inside a readable MRZ are not errors: see
+    /// [`mrz::Mrz::problems`]).
+    #[error("DG1: unreadable MRZ at byte {offset}: {source}")]
+    Mrz {
+        /// Offset of the MRZ value in DG1.
+        offset: usize,
+        /// The MRZ engine's error.
+        source: mrz::Error,
+    },
+}
+
+impl Error {
+    /// A stable snake_case code for this error.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Tlv { source, .. } => source.code(),
+            Error::MissingElement { .. } => "lds_missing_element",
+            Error::InvalidElement { .. } => "lds_invalid_element",
+            Error::Mrz { source, .. } => source.code(),
+        }
+    }
+}
