@@ -36,6 +36,15 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An ASN.1 DER structure inside a file (SecurityInfos, public keys, the SOD's CMS) that
+    /// does not decode.
+    #[error("{file}: ASN.1: {source}")]
+    Asn1 {
+        /// The file being read.
+        file: LdsFile,
+        /// The DER decoder's error, with its position.
+        source: der::Error,
+    },
     /// DG1's MRZ could not be read at all (problems inside a readable MRZ are not errors: see
     /// [`mrz::Mrz::problems`]).
     #[error("DG1: unreadable MRZ at byte {offset}: {source}")]
@@ -55,6 +64,7 @@ impl Error {
             Error::Tlv { source, .. } => source.code(),
             Error::MissingElement { .. } => "lds_missing_element",
             Error::InvalidElement { .. } => "lds_invalid_element",
+            Error::Asn1 { .. } => "asn1_invalid",
             Error::Mrz { source, .. } => source.code(),
         }
     }
