@@ -45,6 +45,24 @@ pub enum Error {
         /// The DER decoder's error, with its position.
         source: der::Error,
     },
+    /// A CMS SignedData (EF.SOD, a CSCA Master List) whose structure is not RFC 5652's.
+    #[error("{context}: malformed CMS SignedData at byte {offset}: {reason}")]
+    Cms {
+        /// What was being read (`EF.SOD`, `master list`).
+        context: &'static str,
+        /// Offset of the offending element.
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A certificate, CRL, PEM file or master list that cannot be used as trust material.
+    #[error("{code}: {detail}")]
+    Pki {
+        /// Stable code (`certificate_malformed`, `crl_malformed`, `pem_malformed`, ...).
+        code: &'static str,
+        /// What and where.
+        detail: String,
+    },
     /// DG1's MRZ could not be read at all (problems inside a readable MRZ are not errors: see
     /// [`mrz::Mrz::problems`]).
     #[error("DG1: unreadable MRZ at byte {offset}: {source}")]
@@ -65,6 +83,8 @@ impl Error {
             Error::MissingElement { .. } => "lds_missing_element",
             Error::InvalidElement { .. } => "lds_invalid_element",
             Error::Asn1 { .. } => "asn1_invalid",
+            Error::Cms { .. } => "cms_invalid",
+            Error::Pki { code, .. } => code,
             Error::Mrz { source, .. } => source.code(),
         }
     }

@@ -1,17 +1,17 @@
-//! ICAO 9303 chip data (the Logical Data Structure of ICAO Doc 9303-10), sans I/O.
-//!
-//! Built so far: the LDS file map ([`lds::LdsFile`]: file identifiers, short file identifiers and
-//! outer tags of every elementary file), EF.COM ([`lds::EfCom`]) and DG1 ([`lds::Dg1`], the MRZ
-//! through the `mrz` crate, so that a caller can compare the chip's MRZ with the printed one).
-//! Other data groups are kept as raw bytes ([`lds::RawFile`]), never an error.
-//!
-//! Not built yet (issue 3): DG2/DG7/DG11/DG12/DG14/DG15 and EF.CardAccess contents, EF.SOD,
-//! Passive Authentication and Active Authentication.
+//! ICAO 9303 chip data, sans I/O: the Logical Data Structure (ICAO Doc 9303-10), Passive
+//! Authentication up to the country's CSCA (9303-11 §5.1, 9303-12) and Active Authentication
+//! (9303-11 §6.1).
 //!
 //! Every error ([`Error`]) has a stable [`Error::code`] and, for malformed bytes, the byte offset.
 #![forbid(unsafe_code)]
 
+mod cms;
+pub mod crypto;
 mod error;
+pub mod hash;
 pub mod lds;
+pub mod oid;
+pub mod sod;
 
 pub use error::Error;
+pub use hash::HashAlgorithm;
