@@ -5,12 +5,16 @@
 //! Every error ([`Error`]) has a stable [`Error::code`] and, for malformed bytes, the byte offset.
 #![forbid(unsafe_code)]
 
+pub mod aa;
+pub mod chip;
 mod cms;
 pub mod crypto;
 mod error;
 pub mod hash;
 pub mod lds;
 pub mod oid;
+pub mod pa;
+pub mod pki;
 pub mod sod;
 
 pub use error::Error;

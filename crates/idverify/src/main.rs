@@ -22,6 +22,9 @@ enum Command {
     /// Machine-readable zones (ICAO 9303 Parts 3–5).
     #[command(subcommand)]
     Mrz(cmd::mrz::MrzCommand),
+    /// eMRTD chip data (ICAO 9303 Parts 10–12): Passive and Active Authentication.
+    #[command(subcommand)]
+    Chip(cmd::chip::ChipCommand),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Mrz(c) => cmd::mrz::run(c),
+        Command::Chip(c) => cmd::chip::run(c),
     };
     match result {
         Ok(code) => code,

@@ -28,6 +28,15 @@ pub enum LdsFile {
 pub struct DgNumber(u8);
 
 impl DgNumber {
+    /// DG1, the MRZ.
+    pub const DG1: DgNumber = DgNumber(1);
+    /// DG2, the face.
+    pub const DG2: DgNumber = DgNumber(2);
+    /// DG14, security infos.
+    pub const DG14: DgNumber = DgNumber(14);
+    /// DG15, the Active Authentication key.
+    pub const DG15: DgNumber = DgNumber(15);
+
     /// `n` if it is 1 to 16.
     #[must_use]
     pub const fn new(n: u8) -> Option<Self> {

@@ -121,7 +121,7 @@ fn read_input(file: Option<&PathBuf>) -> anyhow::Result<String> {
     String::from_utf8(buf).context("input is not UTF-8 text")
 }
 
-fn to_json(m: &Mrz) -> serde_json::Value {
+pub(crate) fn to_json(m: &Mrz) -> serde_json::Value {
     serde_json::json!({
         "valid": m.is_consistent(),
         "format": m.format().as_str(),

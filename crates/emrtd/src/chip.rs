@@ -1,0 +1,152 @@
+//! One chip, verified end to end: Passive Authentication, Active Authentication, and DG1 parsed
+//! so the caller can hold it against the printed MRZ.
+
+use std::collections::BTreeMap;
+
+use checks::{Check, Status};
+use der::DateTime;
+use serde::Serialize;
+
+use crate::aa::{self, Challenge};
+use crate::hash::HashAlgorithm;
+use crate::lds::{Dg1, DgNumber};
+use crate::pa::{self, PaReport};
+use crate::pki::TrustStore;
+
+/// The files read from a chip.
+#[derive(Clone, Default)]
+pub struct ChipFiles {
+    /// EF.SOD.
+    pub sod: Option<Vec<u8>>,
+    /// Data groups by number (full file bytes, outer tag included).
+    pub data_groups: BTreeMap<DgNumber, Vec<u8>>,
+}
+
+impl std::fmt::Debug for ChipFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChipFiles")
+            .field("sod", &self.sod.as_ref().map(Vec::len))
+            .field(
+                "data_groups",
+                &self.data_groups.keys().map(|d| d.get()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// An Active Authentication exchange to check: the challenge issued and the chip's answer.
+#[derive(Debug, Clone)]
+pub struct AaExchange {
+    /// The challenge, bound to this verification.
+    pub challenge: Challenge,
+    /// The chip's response to INTERNAL AUTHENTICATE.
+    pub response: Vec<u8>,
+}
+
+/// The report on one chip.
+#[derive(Debug, Serialize)]
+pub struct ChipReport {
+    /// Worst status over Passive and Active Authentication.
+    pub status: Status,
+    /// Passive Authentication.
+    pub passive_authentication: Option<PaReport>,
+    /// Active Authentication.
+    pub active_authentication: Check,
+    /// DG1, parsed (None if absent or unreadable; see `dg1_error`).
+    #[serde(skip)]
+    pub dg1: Option<Dg1>,
+    /// Why DG1 could not be read, if it could not.
+    pub dg1_error: Option<String>,
+}
+
+impl ChipReport {
+    /// Every check of the report, Passive Authentication's first.
+    #[must_use]
+    pub fn checks(&self) -> Vec<&Check> {
+        let mut all: Vec<&Check> = self
+            .passive_authentication
+            .iter()
+            .flat_map(|pa| pa.checks.iter())
+            .collect();
+        all.push(&self.active_authentication);
+        all
+    }
+
+    /// True when every check that ran passed (checks not performed because their input is absent
+    /// do not count against it; warnings and unsupported algorithms do).
+    #[must_use]
+    pub fn all_present_checks_pass(&self) -> bool {
+        self.passive_authentication.is_some()
+            && self
+                .checks()
+                .iter()
+                .all(|c| matches!(c.status, Status::Pass | Status::NotPerformed))
+    }
+}
+
+/// Verifies one chip at time `at` against `trust`. `mrz_options` is used to parse DG1.
+#[must_use]
+pub fn verify_chip(
+    files: &ChipFiles,
+    trust: &TrustStore,
+    at: DateTime,
+    aa_exchange: Option<AaExchange>,
+    mrz_options: &mrz::ParseOptions,
+) -> ChipReport {
+    let pa = files
+        .sod
+        .as_deref()
+        .map(|sod| pa::passive_authentication(sod, &files.data_groups, trust, at));
+    let dg15 = files.data_groups.get(&DgNumber::DG15).map(Vec::as_slice);
+    let ec_hash = files
+        .data_groups
+        .get(&DgNumber::DG14)
+        .and_then(|d| aa_hash_from_dg14(d));
+    let active = match aa_exchange {
+        Some(x) => aa::verify(dg15, ec_hash, x.challenge, Some(&x.response)),
+        None if dg15.is_some() => Check::not_performed(aa::CHECK, aa::reason::NO_RESPONSE),
+        None => Check::not_performed(aa::CHECK, aa::reason::NOT_SUPPORTED_BY_CHIP),
+    };
+    let (dg1, dg1_error) = match files.data_groups.get(&DgNumber::DG1) {
+        Some(bytes) => match Dg1::parse(bytes, mrz_options) {
+            Ok(d) => (Some(d), None),
+            Err(e) => (None, Some(format!("{}: {e}", e.code()))),
+        },
+        None => (None, None),
+    };
+    let mut status = pa.as_ref().map_or(Status::NotPerformed, |p| p.status);
+    status = status.worst(active.status);
+    ChipReport {
+        status,
+        passive_authentication: pa,
+        active_authentication: active,
+        dg1,
+        dg1_error,
+    }
+}
+
+/// The hash of DG14's ActiveAuthenticationInfo signature algorithm (ICAO 9303-11 §9.2.2):
+/// `SecurityInfo { id-icao-mrtd-security-aaProtocolObject, version, signatureAlgorithm OID }`.
+fn aa_hash_from_dg14(dg14: &[u8]) -> Option<HashAlgorithm> {
+    use tlv::{Tag, Tlv};
+    let outer = Tlv::parse_tagged(dg14, Tag::new(0x6E)).ok()?;
+    let set = Tlv::parse_exact(outer.value()).ok()?;
+    for info in set.children().ok()? {
+        let info = info.ok()?;
+        let parts = info.children().ok()?.collect_all().ok()?;
+        let [protocol, _version, algorithm, ..] = parts.as_slice() else {
+            continue;
+        };
+        let protocol =
+            <der::asn1::ObjectIdentifier as der::Decode>::from_der(protocol.raw()).ok()?;
+        if protocol != crate::oid::AA_PROTOCOL {
+            continue;
+        }
+        let algorithm =
+            <der::asn1::ObjectIdentifier as der::Decode>::from_der(algorithm.raw()).ok()?;
+        return crate::crypto::SignatureAlgorithm::from_identifier(&algorithm, None, None)
+            .ok()
+            .map(|a| a.hash());
+    }
+    None
+}
