@@ -272,10 +272,10 @@ impl Certificate {
     /// are present, and the names match. The signature decides.
     #[must_use]
     pub fn may_be_issued_by(&self, candidate: &Certificate) -> bool {
-        if let (Some(aki), Some(ski)) = (self.authority_key_id(), candidate.subject_key_id()) {
-            if aki != ski {
-                return false;
-            }
+        if let (Some(aki), Some(ski)) = (self.authority_key_id(), candidate.subject_key_id())
+            && aki != ski
+        {
+            return false;
         }
         names_match(&self.issuer_der(), &candidate.subject_der())
     }
