@@ -1,6 +1,11 @@
 //! No input makes the SOD, certificate, CRL, key, trust-store or Passive Authentication code
 //! panic; malformed input comes back as a typed error with a stable code.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers"
+)]
 
 use std::collections::BTreeMap;
 

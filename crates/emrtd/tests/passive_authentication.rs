@@ -1,6 +1,11 @@
 //! Passive and Active Authentication of complete test chips, built with a test PKI made here
 //! (`emrtd-testkit`): the good chip on each algorithm family, then each failure on its own.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers"
+)]
 
 use checks::Status;
 use emrtd::HashAlgorithm;
