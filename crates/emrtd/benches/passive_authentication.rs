@@ -2,7 +2,12 @@
 //! (DG1 + a 20 KB DG2), message digest, SOD signature and DSC → CSCA signature, validity, key usage
 //! and a CRL lookup. Chains: RSA-2048 (PKCS#1 v1.5), ECDSA P-256, ECDSA brainpoolP256r1 with an
 //! explicit-parameter CSCA. Plus Active Authentication alone.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 

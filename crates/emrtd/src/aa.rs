@@ -14,7 +14,6 @@ use checks::{Check, Evidence, Status};
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
-use tlv::{Tag, Tlv};
 
 use crate::crypto::{EcdsaEncoding, PublicKey, SignatureAlgorithm, SignatureError};
 use crate::hash::HashAlgorithm;
@@ -90,11 +89,11 @@ impl Challenge {
     }
 }
 
-/// The DG15 public key: `6F { SubjectPublicKeyInfo }` (ICAO 9303-10 §4.7.15).
+/// The DG15 public key (see [`crate::lds::Dg15`]).
 pub fn dg15_public_key(dg15: &[u8]) -> Result<PublicKey, crate::crypto::KeyError> {
-    let outer = Tlv::parse_tagged(dg15, Tag::new(0x6F))
-        .map_err(|_| crate::crypto::KeyError::Malformed("dg15"))?;
-    PublicKey::from_spki_der(outer.value())
+    crate::lds::Dg15::parse(dg15)
+        .map_err(|_| crate::crypto::KeyError::Malformed("dg15"))?
+        .key
 }
 
 /// Verifies a chip's AA response to `challenge` (consumed: one challenge, one verification).

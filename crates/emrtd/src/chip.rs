@@ -125,28 +125,9 @@ pub fn verify_chip(
     }
 }
 
-/// The hash of DG14's ActiveAuthenticationInfo signature algorithm (ICAO 9303-11 §9.2.2):
-/// `SecurityInfo { id-icao-mrtd-security-aaProtocolObject, version, signatureAlgorithm OID }`.
+/// The hash of DG14's ActiveAuthenticationInfo signature algorithm (ICAO 9303-11 §9.2.2).
 fn aa_hash_from_dg14(dg14: &[u8]) -> Option<HashAlgorithm> {
-    use tlv::{Tag, Tlv};
-    let outer = Tlv::parse_tagged(dg14, Tag::new(0x6E)).ok()?;
-    let set = Tlv::parse_exact(outer.value()).ok()?;
-    for info in set.children().ok()? {
-        let info = info.ok()?;
-        let parts = info.children().ok()?.collect_all().ok()?;
-        let [protocol, _version, algorithm, ..] = parts.as_slice() else {
-            continue;
-        };
-        let protocol =
-            <der::asn1::ObjectIdentifier as der::Decode>::from_der(protocol.raw()).ok()?;
-        if protocol != crate::oid::AA_PROTOCOL {
-            continue;
-        }
-        let algorithm =
-            <der::asn1::ObjectIdentifier as der::Decode>::from_der(algorithm.raw()).ok()?;
-        return crate::crypto::SignatureAlgorithm::from_identifier(&algorithm, None, None)
-            .ok()
-            .map(|a| a.hash());
-    }
-    None
+    crate::lds::SecurityInfos::parse_dg14(dg14)
+        .ok()?
+        .active_authentication_hash()
 }

@@ -7,6 +7,14 @@ use tlv::{Tag, Tlv};
 
 use crate::Error;
 
+mod dg15;
+mod security_infos;
+
+pub use dg15::Dg15;
+pub use security_infos::{
+    Cipher, KeyAgreement, PaceMapping, SecurityInfo, SecurityInfos, StandardizedDomainParameters,
+};
+
 /// An elementary file of the eMRTD application or of the master file.
 ///
 /// File identifiers, short file identifiers and outer tags: ICAO Doc 9303-10 §4.6 (Table 28,
