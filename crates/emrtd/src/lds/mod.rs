@@ -7,9 +7,11 @@ use tlv::{Tag, Tlv};
 
 use crate::Error;
 
+mod details;
 mod dg15;
 mod security_infos;
 
+pub use details::{Dg11, Dg12, Name, OtherElement};
 pub use dg15::Dg15;
 pub use security_infos::{
     Cipher, KeyAgreement, PaceMapping, SecurityInfo, SecurityInfos, StandardizedDomainParameters,
