@@ -206,3 +206,54 @@ fn iso9796_2_sign(key: &TestKey, hash: HashAlgorithm, challenge: &[u8; 8]) -> Ve
     out.extend(bytes);
     out
 }
+
+/// A face for [`dg2`]: the encoded image and what its ISO/IEC 19794-5 header declares.
+#[derive(Debug, Clone, Copy)]
+pub struct Face<'a> {
+    /// The encoded image.
+    pub image: &'a [u8],
+    /// Declared image data type: 0 JPEG, 1 JPEG 2000.
+    pub data_type: u8,
+    /// Declared width.
+    pub width: u16,
+    /// Declared height.
+    pub height: u16,
+}
+
+/// DG2 (ICAO 9303-10 §4.7.2) with one biometric information template per face, each an
+/// ISO/IEC 19794-5:2005 facial record with one face and no feature points.
+pub fn dg2(faces: &[Face<'_>]) -> Vec<u8> {
+    let mut templates = Vec::new();
+    for face in faces {
+        let header = tlv(
+            0xA1,
+            &[
+                &tlv(0x80, &[&[0x01, 0x01]]),
+                &tlv(0x81, &[&[0x02]]),
+                &tlv(0x87, &[&[0x01, 0x01]]),
+                &tlv(0x88, &[&[0x00, 0x08]]),
+            ],
+        );
+        let face_len = (20 + 12 + face.image.len()) as u32;
+        let mut record = Vec::new();
+        record.extend_from_slice(b"FAC\x00010\x00");
+        record.extend_from_slice(&(14 + face_len).to_be_bytes());
+        record.extend_from_slice(&1u16.to_be_bytes());
+        record.extend_from_slice(&face_len.to_be_bytes());
+        record.extend_from_slice(&0u16.to_be_bytes()); // feature points
+        record.extend_from_slice(&[2, 1, 3]); // gender F, eye colour, hair colour
+        record.extend_from_slice(&[0, 0, 1]); // feature mask
+        record.extend_from_slice(&1u16.to_be_bytes()); // expression neutral
+        record.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // pose, uncertainty
+        record.extend_from_slice(&[1, face.data_type]); // full frontal, data type
+        record.extend_from_slice(&face.width.to_be_bytes());
+        record.extend_from_slice(&face.height.to_be_bytes());
+        record.extend_from_slice(&[1, 2]); // RGB, digital still
+        record.extend_from_slice(&[0, 0, 0, 0]); // device, quality
+        record.extend_from_slice(face.image);
+        templates.push(tlv(0x7F60, &[&header, &tlv(0x5F2E, &[&record])]));
+    }
+    let refs: Vec<&[u8]> = templates.iter().map(Vec::as_slice).collect();
+    let count = tlv(0x02, &[&[faces.len() as u8]]);
+    tlv(0x75, &[&tlv(0x7F61, &[&count, &refs.concat()])])
+}

@@ -19,7 +19,7 @@ mod chip;
 pub mod der_out;
 mod keys;
 
-pub use chip::{AaKey, ChipBuilder, TestChip, dg1};
+pub use chip::{AaKey, ChipBuilder, Face, TestChip, dg1, dg2};
 pub use keys::{KeyKind, SeededRng, SigScheme, TestKey};
 
 use der::DateTime;

@@ -57,6 +57,26 @@ pub struct ChipReport {
     pub dg1: Option<Dg1>,
     /// Why DG1 could not be read, if it could not.
     pub dg1_error: Option<String>,
+    /// The faces of DG2: format, size, and whether the image decodes (the pixels are for the
+    /// face engine, not for the report).
+    pub faces: Vec<FaceSummary>,
+    /// Why DG2 could not be read, if it could not.
+    pub dg2_error: Option<String>,
+}
+
+/// One DG2 face, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceSummary {
+    /// The format the bytes have (`jpeg`, `jp2`, `jpeg2000-codestream`), or None if unknown.
+    pub format: Option<&'static str>,
+    /// Whether the ISO/IEC 19794-5 header declares another type than the bytes have.
+    pub declared_type_mismatch: bool,
+    /// Decoded width and height.
+    pub width: Option<u32>,
+    /// Decoded height.
+    pub height: Option<u32>,
+    /// Why the image did not decode, if it did not.
+    pub decode_error: Option<String>,
 }
 
 impl ChipReport {
@@ -114,6 +134,16 @@ pub fn verify_chip(
         },
         None => (None, None),
     };
+    let (faces, dg2_error) = match files.data_groups.get(&DgNumber::DG2) {
+        Some(bytes) => match crate::lds::Dg2::parse(bytes) {
+            Ok(dg2) => (
+                dg2.faces().map(|f| summarise_face(&f.image)).collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(format!("{}: {e}", e.code()))),
+        },
+        None => (Vec::new(), None),
+    };
     let mut status = pa.as_ref().map_or(Status::NotPerformed, |p| p.status);
     status = status.worst(active.status);
     ChipReport {
@@ -122,6 +152,19 @@ pub fn verify_chip(
         active_authentication: active,
         dg1,
         dg1_error,
+        faces,
+        dg2_error,
+    }
+}
+
+fn summarise_face(image: &crate::lds::FaceImage) -> FaceSummary {
+    let decoded = image.decode(&imaging::Limits::default());
+    FaceSummary {
+        format: image.sniffed_format().map(imaging::ImageFormat::name),
+        declared_type_mismatch: image.declared_type_mismatch(),
+        width: decoded.as_ref().ok().map(imaging::Image::width),
+        height: decoded.as_ref().ok().map(imaging::Image::height),
+        decode_error: decoded.err().map(|e| format!("{}: {e}", e.code())),
     }
 }
 

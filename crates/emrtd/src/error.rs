@@ -63,6 +63,14 @@ pub enum Error {
         /// What and where.
         detail: String,
     },
+    /// An image inside a data group (DG2 face, DG7 signature) that does not decode.
+    #[error("{file}: image: {source}")]
+    Image {
+        /// The file the image came from.
+        file: LdsFile,
+        /// The decoder's error.
+        source: imaging::Error,
+    },
     /// DG1's MRZ could not be read at all (problems inside a readable MRZ are not errors: see
     /// [`mrz::Mrz::problems`]).
     #[error("DG1: unreadable MRZ at byte {offset}: {source}")]
@@ -84,6 +92,7 @@ impl Error {
             Error::InvalidElement { .. } => "lds_invalid_element",
             Error::Asn1 { .. } => "asn1_invalid",
             Error::Cms { .. } => "cms_invalid",
+            Error::Image { source, .. } => source.code(),
             Error::Pki { code, .. } => code,
             Error::Mrz { source, .. } => source.code(),
         }

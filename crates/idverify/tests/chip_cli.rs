@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 
 use emrtd::HashAlgorithm;
 use emrtd_testkit::{
-    AaKey, ChipBuilder, Csca, Issued, KeyKind, SigScheme, TestChip, TestKey, Validity, date, dg1,
-    master_list, pem,
+    AaKey, ChipBuilder, Csca, Face, Issued, KeyKind, SigScheme, TestChip, TestKey, Validity, date,
+    dg1, dg2, master_list, pem,
 };
 
 const MRZ: &str =
@@ -53,6 +53,15 @@ fn pki() -> (Csca, TestChip) {
     );
     let chip = ChipBuilder::new(&dsc)
         .data_group(1, dg1(MRZ))
+        .data_group(
+            2,
+            dg2(&[Face {
+                image: include_bytes!("../../imaging/tests/data/face.jp2"),
+                data_type: 1,
+                width: 96,
+                height: 128,
+            }]),
+        )
         .aa_key(AaKey::Rsa(
             TestKey::generate(KeyKind::Rsa1024, 3),
             HashAlgorithm::Sha1,
@@ -104,6 +113,8 @@ fn a_good_chip_passes_with_pem_trust_and_aa() {
         "EC brainpoolP256r1 (explicit parameters)"
     );
     assert_eq!(v["dg1"]["fields"]["document_number"], "L898902C3");
+    assert_eq!(v["faces"][0]["format"], "jp2");
+    assert_eq!(v["faces"][0]["width"], 96);
 
     // Human output names each check.
     let out = run(&[

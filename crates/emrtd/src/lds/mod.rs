@@ -9,9 +9,14 @@ use crate::Error;
 
 mod details;
 mod dg15;
+mod dg2;
 mod security_infos;
 
 pub use details::{Dg11, Dg12, Name, OtherElement};
+pub use dg2::{
+    BiometricData, BiometricHeader, BiometricTemplate, Dg2, Dg7, FaceImage, FacialRecord,
+    ImageDataType,
+};
 pub use dg15::Dg15;
 pub use security_infos::{
     Cipher, KeyAgreement, PaceMapping, SecurityInfo, SecurityInfos, StandardizedDomainParameters,

@@ -124,6 +124,21 @@ pub fn run(command: ChipCommand) -> anyhow::Result<ExitCode> {
         if let Some(e) = &report.dg1_error {
             println!("  DG1               unreadable: {e}");
         }
+        for face in &report.faces {
+            match (&face.decode_error, face.width, face.height) {
+                (None, Some(w), Some(h)) => {
+                    println!("  DG2 face          {} {w}×{h}", face.format.unwrap_or("?"))
+                }
+                (Some(e), _, _) => println!(
+                    "  DG2 face          {} does not decode: {e}",
+                    face.format.unwrap_or("unknown format")
+                ),
+                _ => {}
+            }
+        }
+        if let Some(e) = &report.dg2_error {
+            println!("  DG2               unreadable: {e}");
+        }
         for c in report.checks() {
             println!(
                 "  check {:<28} {:<14} {}",
