@@ -133,5 +133,28 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Importing the German CSCA Master List (526 certificates): CMS parse, signer check, every
+/// certificate decoded with its key. Needs `scripts/setup` (target/testdata).
+fn master_list(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/testdata/DE_ML_2024-04-10-10-54-13.ml"
+    );
+    let Ok(ml) = std::fs::read(path) else {
+        eprintln!("{path} missing: run scripts/setup; master-list bench skipped");
+        return;
+    };
+    let at = date(2024, 4, 15);
+    let mut g = c.benchmark_group("trust_store");
+    g.sample_size(20);
+    g.bench_function("import_german_master_list_526_certs", |b| {
+        b.iter(|| {
+            let mut store = TrustStore::new();
+            store.add_master_list(black_box(&ml), at).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, master_list);
 criterion_main!(benches);

@@ -315,11 +315,24 @@ fn names_match(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// An X.509 v2 CRL (RFC 5280 §5) issued by a CSCA (ICAO 9303-12 §7.1.4).
-#[derive(Clone)]
 pub struct Crl {
     der: Vec<u8>,
     tbs: std::ops::Range<usize>,
     inner: CertificateList<Raw>,
+    /// Signature checks already done: (SHA-256 of the CSCA certificate, result). A CRL is
+    /// checked once per CSCA, not once per chip.
+    checked: std::sync::Mutex<Vec<(Vec<u8>, bool)>>,
+}
+
+impl Clone for Crl {
+    fn clone(&self) -> Crl {
+        Crl {
+            der: self.der.clone(),
+            tbs: self.tbs.clone(),
+            inner: self.inner.clone(),
+            checked: std::sync::Mutex::default(),
+        }
+    }
 }
 
 impl fmt::Debug for Crl {
@@ -340,6 +353,7 @@ impl Crl {
             .map_err(|e| pki_error("crl_malformed", e.to_string()))?;
         let tbs = tbs_range(der).ok_or_else(|| pki_error("crl_malformed", "no TBSCertList"))?;
         Ok(Crl {
+            checked: std::sync::Mutex::default(),
             der: der.to_vec(),
             tbs,
             inner,
@@ -394,6 +408,24 @@ impl Crl {
     pub fn is_issued_by(&self, cert: &Certificate) -> bool {
         let issuer = der::Encode::to_der(&self.inner.tbs_cert_list.issuer).unwrap_or_default();
         names_match(&issuer, &cert.subject_der())
+    }
+
+    /// Whether `csca`'s key signed this CRL, remembered per CSCA.
+    #[must_use]
+    pub fn is_signed_by(&self, csca: &Certificate) -> bool {
+        let id = HashAlgorithm::Sha256.digest(csca.der());
+        if let Ok(cache) = self.checked.lock()
+            && let Some((_, ok)) = cache.iter().find(|(k, _)| *k == id)
+        {
+            return *ok;
+        }
+        let ok = csca
+            .public_key()
+            .is_ok_and(|k| self.verify_signed_by(k).is_ok());
+        if let Ok(mut cache) = self.checked.lock() {
+            cache.push((id, ok));
+        }
+        ok
     }
 
     /// Checks that `key` signed this CRL.
