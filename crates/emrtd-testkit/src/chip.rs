@@ -163,6 +163,37 @@ impl TestChip {
             .collect()
     }
 
+    /// EF.COM listing the data groups (LDS 1.7, Unicode 4.0.0).
+    pub fn ef_com(&self) -> Vec<u8> {
+        let tags: Vec<u8> = self
+            .files
+            .keys()
+            .filter_map(|n| emrtd::lds::DgNumber::new(*n))
+            .filter_map(|n| emrtd::lds::LdsFile::Dg(n).tag())
+            .map(|t| u8::try_from(t.value()).unwrap())
+            .collect();
+        tlv(
+            0x60,
+            &[
+                &tlv(0x5F01, &[b"0107"]),
+                &tlv(0x5F36, &[b"040000"]),
+                &tlv(0x5C, &[&tags]),
+            ],
+        )
+    }
+
+    /// Every elementary file of the application by file identifier (EF.COM, EF.SOD, DGs), as a
+    /// chip holds them.
+    pub fn files_by_id(&self) -> BTreeMap<u16, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        out.insert(0x011E, self.ef_com());
+        out.insert(0x011D, self.sod.clone());
+        for (n, bytes) in &self.files {
+            out.insert(0x0100 | u16::from(*n), bytes.clone());
+        }
+        out
+    }
+
     /// What INTERNAL AUTHENTICATE returns for `challenge`.
     pub fn respond(&self, challenge: &[u8; 8]) -> Vec<u8> {
         match self.aa.as_ref().expect("the chip has no AA key") {

@@ -70,19 +70,44 @@ impl BacKeys {
         };
         six(birth_date, Field::BirthDate)?;
         six(expiry_date, Field::ExpiryDate)?;
-        // A number shorter than 9 is padded with fillers (ICAO 9303-11 §4.3.2 uses the field).
-        let mut info = Zeroizing::new(Vec::with_capacity(doc.len().max(9) + 15));
-        info.extend_from_slice(doc);
-        while info.len() < 9 {
-            info.push(b'<');
-        }
-        let cd = check_digit(info.iter()).unwrap_or(b'0');
-        info.push(cd);
-        for d in [birth_date, expiry_date] {
-            info.extend_from_slice(d.as_bytes());
-            info.push(check_digit(d.as_bytes().iter()).unwrap_or(b'0'));
-        }
+        let info = BacKeys::mrz_information_unchecked(doc, birth_date, expiry_date);
         Ok(BacKeys::from_mrz_information(&info))
+    }
+
+    /// The MRZ_information these keys come from (ICAO 9303-11 §9.7.2): document number, birth
+    /// date and expiry date, each with its check digit. PACE hashes it whole (SHA-1, 20 bytes)
+    /// where BAC keeps 16 bytes.
+    ///
+    /// # Errors
+    /// As [`BacKeys::from_fields`].
+    pub fn mrz_information(
+        document_number: &str,
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        BacKeys::from_fields(document_number, birth_date, expiry_date)?;
+        Ok(BacKeys::mrz_information_unchecked(
+            document_number.as_bytes(),
+            birth_date,
+            expiry_date,
+        ))
+    }
+
+    /// The MRZ_information of a parsed MRZ (for PACE with the MRZ as password).
+    ///
+    /// # Errors
+    /// As [`BacKeys::from_mrz`].
+    pub fn mrz_information_of(mrz: &Mrz) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let (doc, _) = mrz.bac_document_number();
+        let expiry = mrz.expiry_date_raw().ok_or(Error::InvalidField {
+            field: Field::ExpiryDate,
+            reason: "format has no expiry date",
+        })?;
+        BacKeys::mrz_information(
+            std::str::from_utf8(doc).unwrap_or(""),
+            mrz.birth_date_raw(),
+            expiry,
+        )
     }
 
     /// Keys from a parsed MRZ (uses its document number, birth and expiry fields as printed).
@@ -112,6 +137,27 @@ impl BacKeys {
             k_mac: derive_key(&k_seed, COUNTER_MAC),
             k_seed,
         }
+    }
+
+    /// MRZ_information from fields already checked by [`BacKeys::from_fields`].
+    fn mrz_information_unchecked(
+        doc: &[u8],
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Zeroizing<Vec<u8>> {
+        // A number shorter than 9 is padded with fillers (ICAO 9303-11 §4.3.2 uses the field).
+        let mut info = Zeroizing::new(Vec::with_capacity(doc.len().max(9) + 15));
+        info.extend_from_slice(doc);
+        while info.len() < 9 {
+            info.push(b'<');
+        }
+        let cd = check_digit(info.iter()).unwrap_or(b'0');
+        info.push(cd);
+        for d in [birth_date, expiry_date] {
+            info.extend_from_slice(d.as_bytes());
+            info.push(check_digit(d.as_bytes().iter()).unwrap_or(b'0'));
+        }
+        info
     }
 
     /// K_seed.

@@ -1,0 +1,441 @@
+//! The reader side: a session with a chip over a [`Transport`], access control (BAC, with PACE
+//! where the chip offers it), file reading that survives chips with small buffers, and Active
+//! Authentication.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use emrtd::lds::{DgNumber, EfCom, LdsFile};
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::apdu::{Command, Response};
+use crate::crypto::{self, Cipher};
+use crate::sm::SecureChannel;
+
+/// Moves APDUs to a chip and back.
+pub trait Transport {
+    /// Sends one encoded command APDU and returns the encoded response (data ‖ SW1 SW2).
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, Error>;
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, Error> {
+        (**self).transmit(apdu)
+    }
+}
+
+/// The eMRTD application identifier (ICAO 9303-10 §3.10).
+pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// What opens the chip: the MRZ (document number, birth date, expiry date) or the CAN.
+#[derive(Clone)]
+pub enum AccessKey {
+    /// MRZ_information (document number, birth and expiry dates with check digits).
+    Mrz(Zeroizing<Vec<u8>>),
+    /// The Card Access Number printed on the document (PACE only).
+    Can(Zeroizing<String>),
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessKey::Mrz(_) => f.write_str("AccessKey::Mrz([redacted])"),
+            AccessKey::Can(_) => f.write_str("AccessKey::Can([redacted])"),
+        }
+    }
+}
+
+impl AccessKey {
+    /// From the MRZ fields as printed (document number, `YYMMDD` birth and expiry).
+    pub fn from_mrz_fields(
+        document_number: &str,
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Result<AccessKey, Error> {
+        mrz::bac::BacKeys::mrz_information(document_number, birth_date, expiry_date)
+            .map(AccessKey::Mrz)
+            .map_err(|_| Error::Protocol("MRZ fields are not MRZ characters"))
+    }
+
+    /// From a parsed MRZ.
+    pub fn from_mrz(m: &mrz::Mrz) -> Result<AccessKey, Error> {
+        mrz::bac::BacKeys::mrz_information_of(m)
+            .map(AccessKey::Mrz)
+            .map_err(|_| {
+                Error::Protocol("this MRZ has no expiry date or unusable fields: use the CAN")
+            })
+    }
+}
+
+/// How the secure channel was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessProtocol {
+    /// Basic Access Control.
+    Bac,
+    /// PACE (with the mapping used).
+    Pace,
+}
+
+/// Counters a reader keeps, for progress lines and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Command APDUs sent.
+    pub apdus: usize,
+    /// Secure channels opened (more than one means recovery from a failed read).
+    pub channels_opened: usize,
+    /// Bytes of file content read.
+    pub bytes_read: usize,
+}
+
+/// Largest READ BINARY we ask for first: fits a short APDU with secure-messaging overhead.
+pub const DEFAULT_BLOCK: usize = 0xDF;
+/// The block older chips accept (field notes: ~160 bytes per READ BINARY).
+pub const SMALL_BLOCK: usize = 0xA0;
+
+/// A session with one chip.
+pub struct Reader<T: Transport, R: CryptoRng> {
+    transport: T,
+    rng: R,
+    key: AccessKey,
+    sm: Option<SecureChannel>,
+    block: usize,
+    protocol: Option<AccessProtocol>,
+    stats: Stats,
+}
+
+impl<T: Transport, R: CryptoRng> fmt::Debug for Reader<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Reader({:?}, block {}, {:?})",
+            self.protocol, self.block, self.stats
+        )
+    }
+}
+
+/// The files read from a chip, ready for `emrtd::chip::verify_chip`.
+#[derive(Debug, Clone, Default)]
+pub struct ChipRead {
+    /// EF.COM.
+    pub com: Option<Vec<u8>>,
+    /// EF.SOD.
+    pub sod: Option<Vec<u8>>,
+    /// Data groups.
+    pub data_groups: BTreeMap<DgNumber, Vec<u8>>,
+    /// EF.CardAccess, if the chip has one.
+    pub card_access: Option<Vec<u8>>,
+    /// Data groups listed in EF.COM that could not be read (access-protected DG3/DG4, say), with
+    /// the error code.
+    pub skipped: Vec<(DgNumber, &'static str)>,
+}
+
+impl<T: Transport, R: CryptoRng> Reader<T, R> {
+    /// A reader over `transport`, opening the chip with `key`; `rng` supplies the reader's
+    /// nonces and ephemeral keys.
+    pub fn new(transport: T, key: AccessKey, rng: R) -> Self {
+        Reader {
+            transport,
+            rng,
+            key,
+            sm: None,
+            block: DEFAULT_BLOCK,
+            protocol: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The counters so far.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// How the channel was opened, once it is.
+    #[must_use]
+    pub fn protocol(&self) -> Option<AccessProtocol> {
+        self.protocol
+    }
+
+    /// The transport back (to reuse a reader connection).
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// Sends a command, through secure messaging once a channel is open.
+    pub fn send(&mut self, cmd: &Command) -> Result<Response, Error> {
+        self.stats.apdus += 1;
+        match &mut self.sm {
+            Some(sm) => {
+                let protected = sm.wrap(cmd)?;
+                let raw = self.transport.transmit(&protected.encode()?)?;
+                let resp = Response::decode(&raw)?;
+                match sm.unwrap(&resp) {
+                    Ok(r) => Ok(r),
+                    Err(e) => {
+                        // A chip ends secure messaging after an error; so do we.
+                        self.sm = None;
+                        Err(e)
+                    }
+                }
+            }
+            None => Response::decode(&self.transport.transmit(&cmd.encode()?)?),
+        }
+    }
+
+    /// Opens the secure channel: selects the eMRTD application and runs BAC.
+    pub fn open(&mut self) -> Result<AccessProtocol, Error> {
+        self.sm = None;
+        self.select_application()?;
+        self.bac()?;
+        self.stats.channels_opened += 1;
+        self.protocol = Some(AccessProtocol::Bac);
+        Ok(AccessProtocol::Bac)
+    }
+
+    fn select_application(&mut self) -> Result<(), Error> {
+        let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+        self.send(&cmd)?.ok("SELECT eMRTD application").map(|_| ())
+    }
+
+    /// Basic Access Control (ICAO 9303-11 §4.3, Appendix D).
+    fn bac(&mut self) -> Result<(), Error> {
+        let AccessKey::Mrz(info) = &self.key else {
+            return Err(Error::Unsupported(
+                "BAC needs the MRZ; the CAN works with PACE only".into(),
+            ));
+        };
+        let keys = mrz::bac::BacKeys::from_mrz_information(info);
+        let rnd_ic = self
+            .send(&Command::new(0x00, 0x84, 0x00, 0x00).with_le(8))?
+            .ok("GET CHALLENGE")?;
+        if rnd_ic.len() != 8 {
+            return Err(Error::Protocol("GET CHALLENGE must return 8 bytes"));
+        }
+        let mut rnd_ifd = [0u8; 8];
+        let mut k_ifd = Zeroizing::new([0u8; 16]);
+        self.rng.fill_bytes(&mut rnd_ifd);
+        self.rng.fill_bytes(k_ifd.as_mut_slice());
+        let (ssc, seed) =
+            bac_reader_exchange(self, keys.k_enc(), keys.k_mac(), &rnd_ic, &rnd_ifd, &k_ifd)?;
+        self.sm = Some(SecureChannel::from_secret(Cipher::TripleDes, &seed, ssc)?);
+        Ok(())
+    }
+
+    /// Selects an elementary file of the application by file identifier.
+    pub fn select_file(&mut self, fid: u16) -> Result<(), Error> {
+        let cmd = Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid.to_be_bytes().to_vec());
+        self.send(&cmd)?.ok("SELECT").map(|_| ())
+    }
+
+    fn read_binary(&mut self, offset: usize, len: usize) -> Result<Vec<u8>, Error> {
+        if offset <= 0x7FFF {
+            let [p1, p2] = u16::try_from(offset).unwrap_or(0).to_be_bytes();
+            self.send(&Command::new(0x00, 0xB0, p1, p2).with_le(len))?
+                .ok("READ BINARY")
+        } else {
+            // Offsets past 32 767: READ BINARY with odd INS and the offset in DO'54' (ISO/IEC
+            // 7816-4 §11.2.3); the data comes back in DO'53'.
+            let off = u32::try_from(offset)
+                .map_err(|_| Error::Protocol("offset"))?
+                .to_be_bytes();
+            let trimmed: Vec<u8> = off.iter().copied().skip_while(|b| *b == 0).collect();
+            let data = tlv::encode(tlv::Tag::new(0x54), &trimmed)
+                .map_err(|_| Error::Protocol("offset"))?;
+            let resp = self
+                .send(
+                    &Command::new(0x00, 0xB1, 0x00, 0x00)
+                        .with_data(data)
+                        .with_le(len + 4),
+                )?
+                .ok("READ BINARY")?;
+            let t = tlv::Tlv::parse_tagged(&resp, tlv::Tag::new(0x53))
+                .map_err(|_| Error::Protocol("READ BINARY DO'53'"))?;
+            Ok(t.value().to_vec())
+        }
+    }
+
+    /// Reads a whole elementary file: its TLV header first, for the length, then in blocks. When
+    /// a chip refuses a block size (`6700`) or ends secure messaging mid-file, the channel is
+    /// opened again and reading resumes in 160-byte blocks.
+    pub fn read_file(&mut self, fid: u16) -> Result<Vec<u8>, Error> {
+        let mut out: Vec<u8> = Vec::new();
+        let mut total: Option<usize> = None;
+        let mut selected = false;
+        let mut recoveries = 0;
+        loop {
+            if !selected {
+                self.select_file(fid)?;
+                selected = true;
+            }
+            let want = match total {
+                None => 8,
+                Some(t) => (t - out.len()).min(self.block),
+            };
+            if want == 0 {
+                break;
+            }
+            match self.read_binary(out.len(), want) {
+                Ok(chunk) if chunk.is_empty() => {
+                    return Err(Error::Protocol("READ BINARY returned no data"));
+                }
+                Ok(chunk) => {
+                    out.extend_from_slice(&chunk);
+                    if total.is_none() {
+                        total = Some(file_length(&out)?);
+                        out.truncate(total.unwrap_or(0).min(out.len()));
+                    }
+                }
+                Err(
+                    e @ (Error::Status { sw: 0x6700, .. }
+                    | Error::SecureMessaging(_)
+                    | Error::Status {
+                        command: "secure messaging",
+                        ..
+                    }),
+                ) if recoveries < 2 => {
+                    recoveries += 1;
+                    if self.block <= SMALL_BLOCK && !matches!(e, Error::SecureMessaging(_)) {
+                        return Err(e);
+                    }
+                    self.block = SMALL_BLOCK;
+                    self.open()?;
+                    selected = false;
+                }
+                Err(e) => return Err(e),
+            }
+            if total.is_some_and(|t| out.len() >= t) {
+                break;
+            }
+        }
+        self.stats.bytes_read += out.len();
+        Ok(out)
+    }
+
+    /// Reads EF.COM, EF.SOD and every data group EF.COM lists (DG3/DG4 need Extended Access
+    /// Control and are skipped with their error code). `progress` is called once per file.
+    pub fn read_all(
+        &mut self,
+        mut progress: impl FnMut(LdsFile, usize),
+    ) -> Result<ChipRead, Error> {
+        if self.sm.is_none() {
+            self.open()?;
+        }
+        let mut read = ChipRead::default();
+        let com = self.read_file(LdsFile::Com.file_id())?;
+        progress(LdsFile::Com, com.len());
+        let listed = EfCom::parse(&com)?.data_groups;
+        read.com = Some(com);
+        let sod = self.read_file(LdsFile::Sod.file_id())?;
+        progress(LdsFile::Sod, sod.len());
+        read.sod = Some(sod);
+        for file in listed {
+            let LdsFile::Dg(n) = file else { continue };
+            match self.read_file(file.file_id()) {
+                Ok(bytes) => {
+                    progress(file, bytes.len());
+                    read.data_groups.insert(n, bytes);
+                }
+                Err(e @ Error::Status { .. }) => {
+                    read.skipped.push((n, e.code()));
+                    // The chip dropped secure messaging with the error: reopen for the rest.
+                    self.open()?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(read)
+    }
+
+    /// INTERNAL AUTHENTICATE with the verifier's challenge (ICAO 9303-11 §6.1); returns the
+    /// chip's signature for `emrtd::aa::verify`.
+    pub fn active_authentication(&mut self, challenge: &[u8; 8]) -> Result<Vec<u8>, Error> {
+        let cmd = Command::new(0x00, 0x88, 0x00, 0x00)
+            .with_data(challenge.to_vec())
+            .with_le(256);
+        self.send(&cmd)?.ok("INTERNAL AUTHENTICATE")
+    }
+}
+
+/// The length of a BER-TLV file from its first bytes (tag, length).
+fn file_length(head: &[u8]) -> Result<usize, Error> {
+    match tlv::Tlv::parse(head) {
+        Ok((t, _)) => Ok(t.raw().len()),
+        Err(tlv::Error::Truncated { .. }) => {
+            // Only the header fits in `head`: compute tag + length + value length by hand.
+            let (_, tag_len) =
+                tlv::Tag::parse(head, 0).map_err(|_| Error::Protocol("file header"))?;
+            let len_bytes = head.get(tag_len..).ok_or(Error::Protocol("file header"))?;
+            let (value_len, len_len) = match len_bytes.first() {
+                Some(&b) if b < 0x80 => (usize::from(b), 1),
+                Some(&b) if (0x81..=0x84).contains(&b) => {
+                    let n = usize::from(b & 0x7F);
+                    let v = len_bytes.get(1..=n).ok_or(Error::Protocol("file header"))?;
+                    (
+                        v.iter().fold(0usize, |acc, x| (acc << 8) | usize::from(*x)),
+                        1 + n,
+                    )
+                }
+                _ => return Err(Error::Protocol("file header")),
+            };
+            Ok(tag_len + len_len + value_len)
+        }
+        Err(_) => Err(Error::Protocol("file header")),
+    }
+}
+
+/// EXTERNAL AUTHENTICATE of BAC and the session key seed (ICAO 9303-11 §4.3.3.3–4).
+fn bac_reader_exchange<T: Transport, R: CryptoRng>(
+    reader: &mut Reader<T, R>,
+    k_enc: &[u8],
+    k_mac: &[u8],
+    rnd_ic: &[u8],
+    rnd_ifd: &[u8; 8],
+    k_ifd: &[u8; 16],
+) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>), Error> {
+    let s = Zeroizing::new([rnd_ifd.as_slice(), rnd_ic, k_ifd].concat());
+    let e_ifd = crypto::encrypt(Cipher::TripleDes, k_enc, &[0; 8], &s)?;
+    let m_ifd = crypto::mac(Cipher::TripleDes, k_mac, &crypto::pad(&e_ifd, 8))?;
+    let cmd = Command::new(0x00, 0x82, 0x00, 0x00)
+        .with_data([e_ifd.as_slice(), &m_ifd].concat())
+        .with_le(40);
+    let resp = reader.send(&cmd)?;
+    if matches!(resp.sw, 0x6300 | 0x6982 | 0x6985 | 0x6A80) {
+        return Err(Error::AccessDenied(
+            "BAC refused: the MRZ does not match this chip",
+        ));
+    }
+    let data = resp.ok("EXTERNAL AUTHENTICATE")?;
+    let (e_ic, m_ic) = data
+        .split_at_checked(32)
+        .ok_or(Error::Protocol("EXTERNAL AUTHENTICATE response length"))?;
+    let expected = crypto::mac(Cipher::TripleDes, k_mac, &crypto::pad(e_ic, 8))?;
+    if !bool::from(expected.as_slice().ct_eq(m_ic)) {
+        return Err(Error::AccessDenied(
+            "BAC: the chip's cryptogram does not verify",
+        ));
+    }
+    let r = Zeroizing::new(crypto::decrypt(Cipher::TripleDes, k_enc, &[0; 8], e_ic)?);
+    let (rnd_ic2, rest) = r.split_at_checked(8).ok_or(Error::Protocol("BAC R"))?;
+    let (rnd_ifd2, k_ic) = rest.split_at_checked(8).ok_or(Error::Protocol("BAC R"))?;
+    if !bool::from(rnd_ic2.ct_eq(rnd_ic)) || !bool::from(rnd_ifd2.ct_eq(rnd_ifd)) {
+        return Err(Error::AccessDenied(
+            "BAC: the chip did not answer our challenge",
+        ));
+    }
+    let seed = Zeroizing::new(
+        k_ifd
+            .iter()
+            .zip(k_ic)
+            .map(|(a, b)| a ^ b)
+            .collect::<Vec<u8>>(),
+    );
+    let ssc = [
+        rnd_ic.get(4..8).unwrap_or_default(),
+        rnd_ifd.get(4..8).unwrap_or_default(),
+    ]
+    .concat();
+    Ok((ssc, seed))
+}
