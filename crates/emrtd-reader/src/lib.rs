@@ -8,11 +8,13 @@
 
 pub mod apdu;
 pub mod crypto;
+pub mod ec;
 mod error;
+pub mod pace;
 pub mod reader;
 pub mod sm;
 pub mod virtual_chip;
 
 pub use error::Error;
 pub use reader::{AccessKey, AccessProtocol, ChipRead, Reader, Stats, Transport};
-pub use virtual_chip::{Quirks, VirtualChip};
+pub use virtual_chip::{PaceConfig, Quirks, VirtualChip};

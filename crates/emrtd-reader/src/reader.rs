@@ -104,6 +104,23 @@ pub struct Reader<T: Transport, R: CryptoRng> {
     block: usize,
     protocol: Option<AccessProtocol>,
     stats: Stats,
+    require_pace: bool,
+    pace_fallback: Option<&'static str>,
+    cam: Option<CamEvidence>,
+}
+
+/// What PACE-CAM hands over for checking against DG14's Chip Authentication key.
+#[derive(Clone)]
+pub struct CamEvidence {
+    curve: crate::ec::Curve,
+    ca_ic: Zeroizing<Vec<u8>>,
+    pk_map_ic: Vec<u8>,
+}
+
+impl fmt::Debug for CamEvidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CamEvidence({:?})", self.curve)
+    }
 }
 
 impl<T: Transport, R: CryptoRng> fmt::Debug for Reader<T, R> {
@@ -144,7 +161,24 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
             block: DEFAULT_BLOCK,
             protocol: None,
             stats: Stats::default(),
+            require_pace: false,
+            pace_fallback: None,
+            cam: None,
         }
+    }
+
+    /// Refuse to fall back to BAC when the chip offers PACE and PACE fails (fail closed against
+    /// a downgrade).
+    #[must_use]
+    pub fn require_pace(mut self, yes: bool) -> Self {
+        self.require_pace = yes;
+        self
+    }
+
+    /// Why PACE was not used although the chip offered it, if it was not (the error code).
+    #[must_use]
+    pub fn pace_fallback(&self) -> Option<&'static str> {
+        self.pace_fallback
     }
 
     /// The counters so far.
@@ -185,14 +219,145 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
         }
     }
 
-    /// Opens the secure channel: selects the eMRTD application and runs BAC.
+    /// Opens the secure channel: PACE where EF.CardAccess offers a variant we implement, else
+    /// (or when PACE fails, unless [`Self::require_pace`]) BAC; then selects the eMRTD application.
     pub fn open(&mut self) -> Result<AccessProtocol, Error> {
         self.sm = None;
+        let card_access = self.read_card_access()?;
+        if let Some(ca) = &card_access {
+            match self.pace(ca) {
+                Ok(()) => {
+                    self.select_application()?;
+                    self.stats.channels_opened += 1;
+                    self.protocol = Some(AccessProtocol::Pace);
+                    return Ok(AccessProtocol::Pace);
+                }
+                Err(e @ Error::AccessDenied(_)) => return Err(e),
+                Err(e) if self.require_pace => return Err(e),
+                Err(e) => {
+                    self.pace_fallback = Some(e.code());
+                    self.sm = None;
+                }
+            }
+        } else if self.require_pace {
+            return Err(Error::Unsupported(
+                "the chip offers no PACE (no EF.CardAccess)".into(),
+            ));
+        }
         self.select_application()?;
         self.bac()?;
         self.stats.channels_opened += 1;
         self.protocol = Some(AccessProtocol::Bac);
         Ok(AccessProtocol::Bac)
+    }
+
+    /// EF.CardAccess from the master file, if the chip has one.
+    fn read_card_access(&mut self) -> Result<Option<emrtd::lds::SecurityInfos>, Error> {
+        match self.read_file(LdsFile::CardAccess.file_id()) {
+            Ok(bytes) => Ok(emrtd::lds::SecurityInfos::parse_card_access(&bytes).ok()),
+            Err(Error::Status { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn general_authenticate(
+        &mut self,
+        tag: u32,
+        value: &[u8],
+        last: bool,
+    ) -> Result<Vec<u8>, Error> {
+        let cla = if last { 0x00 } else { 0x10 };
+        let cmd = Command::new(cla, 0x86, 0x00, 0x00)
+            .with_data(crate::pace::dynamic(tag, value)?)
+            .with_le(256);
+        let resp = self.send(&cmd)?;
+        if matches!(resp.sw, 0x6300..=0x63CF | 0x6982 | 0x6A80) {
+            return Err(Error::AccessDenied(
+                "PACE refused: the MRZ or CAN does not match this chip",
+            ));
+        }
+        resp.ok("GENERAL AUTHENTICATE")
+    }
+
+    /// PACE with ECDH, Generic or Chip Authentication Mapping (ICAO 9303-11 §4.4).
+    fn pace(&mut self, card_access: &emrtd::lds::SecurityInfos) -> Result<(), Error> {
+        use crate::pace;
+        let params = pace::PaceParams::choose(card_access)?;
+        let cipher = params.cipher;
+        let curve = params.curve;
+        let set_at = Command::new(0x00, 0x22, 0xC1, 0xA4)
+            .with_data(pace::mse_set_at_data(&params, &self.key)?);
+        self.send(&set_at)?.ok("MSE:Set AT")?;
+        // 1. The encrypted nonce.
+        let z = pace::from_dynamic(&self.general_authenticate(0, &[], false)?, 0x80)?;
+        let k_pi = pace::password_key(&self.key, cipher);
+        let s = Zeroizing::new(crypto::decrypt(
+            cipher,
+            &k_pi,
+            &vec![0; cipher.block_len()],
+            &z,
+        )?);
+        // 2. Mapping: G' = s·G + SK_map·PK_map,IC.
+        let (sk_map, pk_map) = curve.keypair(&mut self.rng, &curve.generator())?;
+        let pk_map_ic =
+            pace::from_dynamic(&self.general_authenticate(0x81, &pk_map, false)?, 0x82)?;
+        if pk_map_ic == pk_map {
+            return Err(Error::Protocol("PACE: the chip echoed our mapping key"));
+        }
+        let h = curve.mul(&sk_map, &pk_map_ic)?;
+        let g_prime = curve.map_generator(&s, &h)?;
+        // 3. Key agreement on G'.
+        let (sk_eph, pk_eph) = curve.keypair(&mut self.rng, &g_prime)?;
+        let pk_eph_ic =
+            pace::from_dynamic(&self.general_authenticate(0x83, &pk_eph, false)?, 0x84)?;
+        if pk_eph_ic == pk_eph {
+            return Err(Error::Protocol("PACE: the chip echoed our ephemeral key"));
+        }
+        let shared = Zeroizing::new(curve.mul(&sk_eph, &pk_eph_ic)?);
+        let k = crate::ec::x_coordinate(&shared)?;
+        let ks_enc = crypto::kdf(k, crypto::KDF_ENC, cipher);
+        let ks_mac = crypto::kdf(k, crypto::KDF_MAC, cipher);
+        // 4. Mutual authentication tokens.
+        let t_ifd = pace::token(cipher, &ks_mac, &params.protocol, &pk_eph_ic)?;
+        let resp = self.general_authenticate(0x85, &t_ifd, true)?;
+        let t_ic = pace::from_dynamic(&resp, 0x86)?;
+        let expected = pace::token(cipher, &ks_mac, &params.protocol, &pk_eph)?;
+        if !bool::from(expected.as_slice().ct_eq(&t_ic)) {
+            return Err(Error::AccessDenied(
+                "PACE: the chip's authentication token does not verify",
+            ));
+        }
+        if params.mapping == emrtd::lds::PaceMapping::ChipAuthentication {
+            let a_ic = pace::from_dynamic(&resp, 0x8A)?;
+            let plain = Zeroizing::new(crypto::decrypt(
+                cipher,
+                &ks_enc,
+                &pace::cam_iv(cipher, &ks_enc)?,
+                &a_ic,
+            )?);
+            let ca_ic = Zeroizing::new(crypto::unpad(&plain)?.to_vec());
+            self.cam = Some(CamEvidence {
+                curve,
+                ca_ic,
+                pk_map_ic,
+            });
+        }
+        self.sm = Some(SecureChannel::new(
+            cipher,
+            &ks_enc,
+            &ks_mac,
+            vec![0; cipher.block_len()],
+        )?);
+        Ok(())
+    }
+
+    /// PACE-CAM's chip authentication (ICAO 9303-11 §4.4.3.5.2): the chip proved knowledge of
+    /// the private key of DG14's Chip Authentication public key iff PK_map,IC = CA_IC · PK_IC.
+    /// DG14 must have passed Passive Authentication for this to mean anything. None if PACE-CAM
+    /// was not run.
+    pub fn verify_chip_authentication_mapping(&self, dg14: &[u8]) -> Option<Result<(), Error>> {
+        let cam = self.cam.as_ref()?;
+        Some(verify_cam(cam, dg14))
     }
 
     fn select_application(&mut self) -> Result<(), Error> {
@@ -357,6 +522,33 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
             .with_le(256);
         self.send(&cmd)?.ok("INTERNAL AUTHENTICATE")
     }
+}
+
+fn verify_cam(cam: &CamEvidence, dg14: &[u8]) -> Result<(), Error> {
+    let infos = emrtd::lds::SecurityInfos::parse_dg14(dg14)?;
+    for info in infos.chip_authentication_public_keys() {
+        let emrtd::lds::SecurityInfo::ChipAuthenticationPublicKey { public_key, .. } = info else {
+            continue;
+        };
+        let Ok(emrtd::crypto::PublicKey::Ec(key)) =
+            emrtd::crypto::PublicKey::from_spki_der(public_key)
+        else {
+            continue;
+        };
+        let Some(named) = key.curve().named() else {
+            continue;
+        };
+        if crate::ec::Curve::from_named(named).ok() != Some(cam.curve) {
+            continue;
+        }
+        let computed = cam.curve.mul(&cam.ca_ic, key.point())?;
+        if bool::from(computed.as_slice().ct_eq(&cam.pk_map_ic)) {
+            return Ok(());
+        }
+    }
+    Err(Error::AccessDenied(
+        "PACE-CAM: the chip does not hold DG14's Chip Authentication key (a clone)",
+    ))
 }
 
 /// The length of a BER-TLV file from its first bytes (tag, length).

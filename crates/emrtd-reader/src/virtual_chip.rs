@@ -31,6 +31,51 @@ type BacKeyPair = (Zeroizing<[u8; 16]>, Zeroizing<[u8; 16]>);
 /// How the chip signs an Active Authentication challenge.
 pub type AaSigner = Box<dyn FnMut(&[u8]) -> Vec<u8> + Send>;
 
+/// The chip's PACE configuration: the variant it offers (the test writes the matching
+/// EF.CardAccess), its passwords, and for PACE-CAM its static Chip Authentication key.
+#[derive(Clone)]
+pub struct PaceConfig {
+    /// The variant.
+    pub params: crate::pace::PaceParams,
+    /// The MRZ password (MRZ_information).
+    pub mrz: Option<crate::reader::AccessKey>,
+    /// The CAN password.
+    pub can: Option<crate::reader::AccessKey>,
+    /// The static Chip Authentication private key (scalar bytes), for PACE-CAM.
+    pub chip_key: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl fmt::Debug for PaceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PaceConfig({:?}, {:?})",
+            self.params.mapping, self.params.curve
+        )
+    }
+}
+
+enum PaceState {
+    Idle,
+    Set {
+        key: Zeroizing<Vec<u8>>,
+    },
+    Nonce {
+        s: Zeroizing<Vec<u8>>,
+    },
+    Mapped {
+        g_prime: Vec<u8>,
+        sk_map: Zeroizing<Vec<u8>>,
+    },
+    Keyed {
+        ks_enc: Zeroizing<Vec<u8>>,
+        ks_mac: Zeroizing<Vec<u8>>,
+        pk_eph_ic: Vec<u8>,
+        pk_eph_ifd: Vec<u8>,
+        sk_map: Zeroizing<Vec<u8>>,
+    },
+}
+
 /// Behaviours of real chips to reproduce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Quirks {
@@ -47,6 +92,8 @@ pub struct VirtualChip<R: CryptoRng> {
     master_files: BTreeMap<u16, Vec<u8>>,
     app_files: BTreeMap<u16, Vec<u8>>,
     bac: Option<BacKeyPair>,
+    pace: Option<PaceConfig>,
+    pace_state: PaceState,
     aa: Option<AaSigner>,
     rng: R,
     quirks: Quirks,
@@ -82,6 +129,8 @@ impl<R: CryptoRng> VirtualChip<R> {
             master_files: BTreeMap::new(),
             app_files: files,
             bac: Some((Zeroizing::new(*keys.k_enc()), Zeroizing::new(*keys.k_mac()))),
+            pace: None,
+            pace_state: PaceState::Idle,
             aa: None,
             rng,
             quirks: Quirks::default(),
@@ -100,6 +149,17 @@ impl<R: CryptoRng> VirtualChip<R> {
     #[must_use]
     pub fn with_master_file(mut self, fid: u16, bytes: Vec<u8>) -> Self {
         self.master_files.insert(fid, bytes);
+        self
+    }
+
+    /// Offers PACE (the caller adds the matching EF.CardAccess with [`Self::with_master_file`]).
+    /// `bac` false makes a PACE-only chip (German and Ukrainian documents).
+    #[must_use]
+    pub fn with_pace(mut self, config: PaceConfig, bac: bool) -> Self {
+        self.pace = Some(config);
+        if !bac {
+            self.bac = None;
+        }
         self
     }
 
@@ -124,6 +184,8 @@ impl<R: CryptoRng> VirtualChip<R> {
             (0x00, 0x84) => self.get_challenge(cmd),
             (0x00, 0x82) => self.external_authenticate(cmd),
             (0x00, 0x88) => self.internal_authenticate(cmd),
+            (0x00, 0x22) => self.mse_set_at(cmd),
+            (0x00 | 0x10, 0x86) => self.general_authenticate(cmd),
             _ => Response::status(SW_INS),
         }
     }
@@ -288,6 +350,147 @@ impl<R: CryptoRng> VirtualChip<R> {
         }
     }
 
+    fn mse_set_at(&mut self, cmd: &Command) -> Response {
+        self.pace_state = PaceState::Idle;
+        let Some(pace) = &self.pace else {
+            return Response::status(SW_INS);
+        };
+        if (cmd.p1, cmd.p2) != (0xC1, 0xA4) {
+            return Response::status(SW_WRONG_P1P2);
+        }
+        let mut oid = None;
+        let mut reference = None;
+        let mut param = None;
+        for t in tlv::Tlvs::new(&cmd.data) {
+            let Ok(t) = t else {
+                return Response::status(SW_SM_DO);
+            };
+            match t.tag().value() {
+                0x80 => oid = Some(t.value().to_vec()),
+                0x83 => reference = t.value().first().copied(),
+                0x84 => param = t.value().first().copied(),
+                _ => {}
+            }
+        }
+        if oid.as_deref() != Some(pace.params.protocol.as_bytes())
+            || param.map(u32::from) != Some(pace.params.curve.parameter_id())
+        {
+            return Response::status(SW_WRONG_P1P2);
+        }
+        let password = match reference {
+            Some(0x01) => pace.mrz.as_ref(),
+            Some(0x02) => pace.can.as_ref(),
+            _ => None,
+        };
+        let Some(password) = password else {
+            return Response::status(SW_WRONG_P1P2);
+        };
+        self.pace_state = PaceState::Set {
+            key: crate::pace::password_key(password, pace.params.cipher),
+        };
+        Response::status(SW_OK)
+    }
+
+    /// PACE, chip side (ICAO 9303-11 §4.4.4.2): one GENERAL AUTHENTICATE step per state.
+    fn general_authenticate(&mut self, cmd: &Command) -> Response {
+        let Some(pace) = self.pace.clone() else {
+            return Response::status(SW_INS);
+        };
+        let (cipher, curve, oid) = (pace.params.cipher, pace.params.curve, pace.params.protocol);
+        let state = std::mem::replace(&mut self.pace_state, PaceState::Idle);
+        let out = (|| -> Result<(Vec<u8>, PaceState), Error> {
+            use crate::pace::{dynamic, from_dynamic};
+            match state {
+                PaceState::Set { key } => {
+                    let mut s = Zeroizing::new(vec![0u8; cipher.block_len()]);
+                    self.rng.fill_bytes(&mut s);
+                    let z = crypto::encrypt(cipher, &key, &vec![0; cipher.block_len()], &s)?;
+                    Ok((dynamic(0x80, &z)?, PaceState::Nonce { s }))
+                }
+                PaceState::Nonce { s } => {
+                    let pk_map_ifd = from_dynamic(&cmd.data, 0x81)?;
+                    let (sk_map, pk_map) = curve.keypair(&mut self.rng, &curve.generator())?;
+                    let h = curve.mul(&sk_map, &pk_map_ifd)?;
+                    let g_prime = curve.map_generator(&s, &h)?;
+                    Ok((
+                        dynamic(0x82, &pk_map)?,
+                        PaceState::Mapped { g_prime, sk_map },
+                    ))
+                }
+                PaceState::Mapped { g_prime, sk_map } => {
+                    let pk_eph_ifd = from_dynamic(&cmd.data, 0x83)?;
+                    let (sk_eph, pk_eph_ic) = curve.keypair(&mut self.rng, &g_prime)?;
+                    let shared = Zeroizing::new(curve.mul(&sk_eph, &pk_eph_ifd)?);
+                    let k = crate::ec::x_coordinate(&shared)?;
+                    let ks_enc = crypto::kdf(k, crypto::KDF_ENC, cipher);
+                    let ks_mac = crypto::kdf(k, crypto::KDF_MAC, cipher);
+                    Ok((
+                        dynamic(0x84, &pk_eph_ic)?,
+                        PaceState::Keyed {
+                            ks_enc,
+                            ks_mac,
+                            pk_eph_ic,
+                            pk_eph_ifd,
+                            sk_map,
+                        },
+                    ))
+                }
+                PaceState::Keyed {
+                    ks_enc,
+                    ks_mac,
+                    pk_eph_ic,
+                    pk_eph_ifd,
+                    sk_map,
+                } => {
+                    let t_ifd = from_dynamic(&cmd.data, 0x85)?;
+                    let expected = crate::pace::token(cipher, &ks_mac, &oid, &pk_eph_ic)?;
+                    if !bool::from(expected.as_slice().ct_eq(&t_ifd)) {
+                        return Err(Error::AccessDenied("token"));
+                    }
+                    let t_ic = crate::pace::token(cipher, &ks_mac, &oid, &pk_eph_ifd)?;
+                    let mut body = tlv::encode(tlv::Tag::new(0x86), &t_ic)
+                        .map_err(|_| Error::Protocol("token"))?;
+                    if pace.params.mapping == emrtd::lds::PaceMapping::ChipAuthentication {
+                        let sk_ic = pace
+                            .chip_key
+                            .as_ref()
+                            .ok_or(Error::Protocol("no chip key"))?;
+                        // CA_IC = SK_IC⁻¹ · SK_map,IC (9303-11 §4.4.3.5.1), so that CA_IC · PK_IC = PK_map,IC.
+                        let ca_ic = curve.div_scalars(&sk_map, sk_ic)?;
+                        let a_ic = crypto::encrypt(
+                            cipher,
+                            &ks_enc,
+                            &crate::pace::cam_iv(cipher, &ks_enc)?,
+                            &crypto::pad(&ca_ic, cipher.block_len()),
+                        )?;
+                        body.extend(
+                            tlv::encode(tlv::Tag::new(0x8A), &a_ic)
+                                .map_err(|_| Error::Protocol("CAM"))?,
+                        );
+                    }
+                    self.pending_sm = Some(SecureChannel::new(
+                        cipher,
+                        &ks_enc,
+                        &ks_mac,
+                        vec![0; cipher.block_len()],
+                    )?);
+                    let data = tlv::encode(tlv::Tag::new(0x7C), &body)
+                        .map_err(|_| Error::Protocol("7C"))?;
+                    Ok((data, PaceState::Idle))
+                }
+                PaceState::Idle => Err(Error::Protocol("GENERAL AUTHENTICATE out of order")),
+            }
+        })();
+        match out {
+            Ok((data, next)) => {
+                self.pace_state = next;
+                Response { data, sw: SW_OK }
+            }
+            Err(Error::AccessDenied(_)) => Response::status(SW_AUTH_FAILED),
+            Err(_) => Response::status(SW_CONDITIONS),
+        }
+    }
+
     fn internal_authenticate(&mut self, cmd: &Command) -> Response {
         if !self.secured {
             return Response::status(SW_SECURITY);
@@ -335,7 +538,7 @@ impl<R: CryptoRng> VirtualChip<R> {
             Ok(wrapped.encode())
         } else {
             // A plain command ends any secure session (except the ones that open one).
-            if !matches!(cmd.ins, 0x84 | 0x82) {
+            if !matches!(cmd.ins, 0x84 | 0x82 | 0x22 | 0x86) {
                 self.sm = None;
             }
             let resp = self.respond(&cmd);
