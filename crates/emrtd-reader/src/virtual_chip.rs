@@ -94,6 +94,8 @@ pub struct VirtualChip<R: CryptoRng> {
     bac: Option<BacKeyPair>,
     pace: Option<PaceConfig>,
     pace_state: PaceState,
+    ca_key: Option<(crate::ec::Curve, Zeroizing<Vec<u8>>, Cipher)>,
+    ca_set: bool,
     aa: Option<AaSigner>,
     rng: R,
     quirks: Quirks,
@@ -131,6 +133,8 @@ impl<R: CryptoRng> VirtualChip<R> {
             bac: Some((Zeroizing::new(*keys.k_enc()), Zeroizing::new(*keys.k_mac()))),
             pace: None,
             pace_state: PaceState::Idle,
+            ca_key: None,
+            ca_set: false,
             aa: None,
             rng,
             quirks: Quirks::default(),
@@ -160,6 +164,13 @@ impl<R: CryptoRng> VirtualChip<R> {
         if !bac {
             self.bac = None;
         }
+        self
+    }
+
+    /// Gives the chip its static Chip Authentication key (the private half of DG14's key).
+    #[must_use]
+    pub fn with_chip_authentication(mut self, curve: crate::ec::Curve, private_key: Vec<u8>, cipher: Cipher) -> Self {
+        self.ca_key = Some((curve, Zeroizing::new(private_key), cipher));
         self
     }
 
@@ -352,6 +363,11 @@ impl<R: CryptoRng> VirtualChip<R> {
 
     fn mse_set_at(&mut self, cmd: &Command) -> Response {
         self.pace_state = PaceState::Idle;
+        if (cmd.p1, cmd.p2) == (0x41, 0xA4) {
+            // Chip Authentication (9303-11 §6.2.4.1), under secure messaging.
+            self.ca_set = self.secured && self.ca_key.is_some();
+            return Response::status(if self.ca_set { SW_OK } else { SW_CONDITIONS });
+        }
         let Some(pace) = &self.pace else {
             return Response::status(SW_INS);
         };
@@ -391,8 +407,27 @@ impl<R: CryptoRng> VirtualChip<R> {
         Response::status(SW_OK)
     }
 
-    /// PACE, chip side (ICAO 9303-11 §4.4.4.2): one GENERAL AUTHENTICATE step per state.
+    /// PACE, chip side (ICAO 9303-11 §4.4.4.2): one GENERAL AUTHENTICATE step per state; or
+    /// Chip Authentication after MSE:Set AT for CA.
     fn general_authenticate(&mut self, cmd: &Command) -> Response {
+        if self.ca_set {
+            self.ca_set = false;
+            let Some((curve, sk, cipher)) = &self.ca_key else { return Response::status(SW_CONDITIONS) };
+            let result = crate::pace::from_dynamic(&cmd.data, 0x80)
+                .and_then(|pk| curve.mul(sk, &pk))
+                .and_then(|shared| {
+                    let k = crate::ec::x_coordinate(&shared)?.to_vec();
+                    SecureChannel::from_secret(*cipher, &k, vec![0; cipher.block_len()])
+                });
+            return match result {
+                Ok(sm) => {
+                    // The answer goes out under the old keys; the new ones start after it.
+                    self.pending_sm = Some(sm);
+                    Response { data: vec![0x7C, 0x00], sw: SW_OK }
+                }
+                Err(_) => Response::status(SW_CONDITIONS),
+            };
+        }
         let Some(pace) = self.pace.clone() else {
             return Response::status(SW_INS);
         };
@@ -534,7 +569,7 @@ impl<R: CryptoRng> VirtualChip<R> {
             {
                 *last ^= 0x01;
             }
-            self.sm = Some(sm);
+            self.sm = Some(self.pending_sm.take().unwrap_or(sm));
             Ok(wrapped.encode())
         } else {
             // A plain command ends any secure session (except the ones that open one).
