@@ -11,6 +11,8 @@ pub mod crypto;
 pub mod ec;
 mod error;
 pub mod pace;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_transport;
 pub mod reader;
 pub mod sm;
 pub mod virtual_chip;

@@ -361,20 +361,29 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
         let (protocol, cipher, key_id) = infos
             .chip_authentication_infos()
             .find_map(|i| match i {
-                SecurityInfo::ChipAuthentication { protocol, key_agreement: KeyAgreement::Ecdh, cipher: Some(c), key_id, .. }
-                    if *c != emrtd::lds::Cipher::TripleDes =>
-                {
+                SecurityInfo::ChipAuthentication {
+                    protocol,
+                    key_agreement: KeyAgreement::Ecdh,
+                    cipher: Some(c),
+                    key_id,
+                    ..
+                } if *c != emrtd::lds::Cipher::TripleDes => {
                     Some((*protocol, Cipher::from_info(*c), *key_id))
                 }
                 _ => None,
             })
-            .ok_or_else(|| Error::Unsupported("no ChipAuthenticationInfo with ECDH and AES".into()))?;
+            .ok_or_else(|| {
+                Error::Unsupported("no ChipAuthenticationInfo with ECDH and AES".into())
+            })?;
         let (curve, pk_ic) = infos
             .chip_authentication_public_keys()
             .find_map(|i| match i {
-                SecurityInfo::ChipAuthenticationPublicKey { key_agreement: KeyAgreement::Ecdh, public_key, key_id: kid, .. }
-                    if key_id.is_none() || *kid == key_id =>
-                {
+                SecurityInfo::ChipAuthenticationPublicKey {
+                    key_agreement: KeyAgreement::Ecdh,
+                    public_key,
+                    key_id: kid,
+                    ..
+                } if key_id.is_none() || *kid == key_id => {
                     match emrtd::crypto::PublicKey::from_spki_der(public_key) {
                         Ok(emrtd::crypto::PublicKey::Ec(k)) => {
                             let curve = crate::ec::Curve::from_named(k.curve().named()?).ok()?;
@@ -385,22 +394,35 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
                 }
                 _ => None,
             })
-            .ok_or_else(|| Error::Unsupported("no usable Chip Authentication public key in DG14".into()))?;
+            .ok_or_else(|| {
+                Error::Unsupported("no usable Chip Authentication public key in DG14".into())
+            })?;
         let (sk, pk) = curve.keypair(&mut self.rng, &curve.generator())?;
-        let mut set_at = tlv::encode(tlv::Tag::new(0x80), protocol.as_bytes()).map_err(|_| Error::Protocol("OID"))?;
+        let mut set_at = tlv::encode(tlv::Tag::new(0x80), protocol.as_bytes())
+            .map_err(|_| Error::Protocol("OID"))?;
         if let Some(id) = key_id {
             let id = u8::try_from(id).map_err(|_| Error::Unsupported("key id above 255".into()))?;
-            set_at.extend(tlv::encode(tlv::Tag::new(0x84), &[id]).map_err(|_| Error::Protocol("key id"))?);
+            set_at.extend(
+                tlv::encode(tlv::Tag::new(0x84), &[id]).map_err(|_| Error::Protocol("key id"))?,
+            );
         }
-        self.send(&Command::new(0x00, 0x22, 0x41, 0xA4).with_data(set_at))?.ok("MSE:Set AT (CA)")?;
-        let ga = Command::new(0x00, 0x86, 0x00, 0x00).with_data(crate::pace::dynamic(0x80, &pk)?).with_le(256);
+        self.send(&Command::new(0x00, 0x22, 0x41, 0xA4).with_data(set_at))?
+            .ok("MSE:Set AT (CA)")?;
+        let ga = Command::new(0x00, 0x86, 0x00, 0x00)
+            .with_data(crate::pace::dynamic(0x80, &pk)?)
+            .with_le(256);
         self.send(&ga)?.ok("GENERAL AUTHENTICATE (CA)")?;
         let shared = Zeroizing::new(curve.mul(&sk, &pk_ic)?);
         let k = crate::ec::x_coordinate(&shared)?;
-        self.sm = Some(SecureChannel::from_secret(cipher, k, vec![0; cipher.block_len()])?);
+        self.sm = Some(SecureChannel::from_secret(
+            cipher,
+            k,
+            vec![0; cipher.block_len()],
+        )?);
         // The proof: the chip answers under the new keys.
-        self.select_file(LdsFile::Com.file_id())
-            .map_err(|_| Error::AccessDenied("Chip Authentication: the chip does not hold DG14's key (a clone)"))
+        self.select_file(LdsFile::Com.file_id()).map_err(|_| {
+            Error::AccessDenied("Chip Authentication: the chip does not hold DG14's key (a clone)")
+        })
     }
 
     /// PACE-CAM's chip authentication (ICAO 9303-11 §4.4.3.5.2): the chip proved knowledge of

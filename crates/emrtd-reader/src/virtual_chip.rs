@@ -169,7 +169,12 @@ impl<R: CryptoRng> VirtualChip<R> {
 
     /// Gives the chip its static Chip Authentication key (the private half of DG14's key).
     #[must_use]
-    pub fn with_chip_authentication(mut self, curve: crate::ec::Curve, private_key: Vec<u8>, cipher: Cipher) -> Self {
+    pub fn with_chip_authentication(
+        mut self,
+        curve: crate::ec::Curve,
+        private_key: Vec<u8>,
+        cipher: Cipher,
+    ) -> Self {
         self.ca_key = Some((curve, Zeroizing::new(private_key), cipher));
         self
     }
@@ -412,7 +417,9 @@ impl<R: CryptoRng> VirtualChip<R> {
     fn general_authenticate(&mut self, cmd: &Command) -> Response {
         if self.ca_set {
             self.ca_set = false;
-            let Some((curve, sk, cipher)) = &self.ca_key else { return Response::status(SW_CONDITIONS) };
+            let Some((curve, sk, cipher)) = &self.ca_key else {
+                return Response::status(SW_CONDITIONS);
+            };
             let result = crate::pace::from_dynamic(&cmd.data, 0x80)
                 .and_then(|pk| curve.mul(sk, &pk))
                 .and_then(|shared| {
@@ -423,7 +430,10 @@ impl<R: CryptoRng> VirtualChip<R> {
                 Ok(sm) => {
                     // The answer goes out under the old keys; the new ones start after it.
                     self.pending_sm = Some(sm);
-                    Response { data: vec![0x7C, 0x00], sw: SW_OK }
+                    Response {
+                        data: vec![0x7C, 0x00],
+                        sw: SW_OK,
+                    }
                 }
                 Err(_) => Response::status(SW_CONDITIONS),
             };

@@ -282,15 +282,27 @@ fn an_unsupported_pace_variant_falls_back_to_bac_visibly_or_is_refused() {
 fn chip_authentication_with_the_dg14_key_and_a_clone_that_fails_it() {
     for clone in [false, true] {
         let s = setup(Curve::BrainpoolP256r1, clone);
-        let params = PaceParams { protocol: protocol(PaceMapping::Generic, Cipher::Aes128), mapping: PaceMapping::Generic, cipher: Cipher::Aes128, curve: Curve::P256 };
-        let mut c = chip(&s, &params, true).with_chip_authentication(Curve::BrainpoolP256r1, s.chip_key.clone(), Cipher::Aes128);
+        let params = PaceParams {
+            protocol: protocol(PaceMapping::Generic, Cipher::Aes128),
+            mapping: PaceMapping::Generic,
+            cipher: Cipher::Aes128,
+            curve: Curve::P256,
+        };
+        let mut c = chip(&s, &params, true).with_chip_authentication(
+            Curve::BrainpoolP256r1,
+            s.chip_key.clone(),
+            Cipher::Aes128,
+        );
         let mut reader = Reader::new(&mut c, mrz_key(), SeededRng::new("reader", 8));
         let read = reader.read_all(|_, _| {}).unwrap();
         let dg14 = read.data_groups[&emrtd::lds::DgNumber::DG14].clone();
         match (clone, reader.chip_authentication(&dg14)) {
             (false, Ok(())) => {
                 // Reading goes on under the Chip Authentication keys.
-                assert_eq!(reader.read_file(0x0101).unwrap(), read.data_groups[&emrtd::lds::DgNumber::DG1]);
+                assert_eq!(
+                    reader.read_file(0x0101).unwrap(),
+                    read.data_groups[&emrtd::lds::DgNumber::DG1]
+                );
             }
             (true, Err(e)) => assert_eq!(e.code(), "access_denied"),
             (clone, other) => panic!("clone {clone}: {other:?}"),

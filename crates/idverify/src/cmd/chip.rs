@@ -40,17 +40,66 @@ pub enum ChipCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Read a chip: PACE (MRZ or CAN) where offered, else BAC; every file EF.COM lists; Chip
+    /// Authentication or the PACE-CAM check when the chip supports it; optionally Active
+    /// Authentication. Writes the files `chip verify` reads (EF.SOD, DG1.bin, …).
+    ///
+    /// `--reader` is a PC/SC reader name (or part of it), or `virtual:DIR` for the in-process
+    /// virtual chip serving the files of DIR (its BAC key comes from DIR's DG1).
+    Read {
+        /// The reader.
+        #[arg(long)]
+        reader: String,
+        /// File holding the document's MRZ (the access key).
+        #[arg(long, conflicts_with = "can", required_unless_present = "can")]
+        mrz: Option<PathBuf>,
+        /// The 6-digit Card Access Number (PACE only).
+        #[arg(long)]
+        can: Option<String>,
+        /// Directory to write the files into (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Refuse to fall back to BAC when the chip offers PACE.
+        #[arg(long)]
+        require_pace: bool,
+        /// Also run Active Authentication with this 8-byte challenge (hex); the response is
+        /// written to OUT/aa-response.hex.
+        #[arg(long)]
+        aa_challenge: Option<String>,
+    },
+    /// List the PC/SC readers.
+    Readers,
 }
 
 pub fn run(command: ChipCommand) -> anyhow::Result<ExitCode> {
-    let ChipCommand::Verify {
-        dir,
-        trust,
-        aa_challenge,
-        aa_response,
-        at,
-        json,
-    } = command;
+    let (dir, trust, aa_challenge, aa_response, at, json) = match command {
+        ChipCommand::Verify {
+            dir,
+            trust,
+            aa_challenge,
+            aa_response,
+            at,
+            json,
+        } => (dir, trust, aa_challenge, aa_response, at, json),
+        ChipCommand::Read {
+            reader,
+            mrz,
+            can,
+            out,
+            require_pace,
+            aa_challenge,
+        } => {
+            return super::chip_read::read(
+                &reader,
+                mrz.as_deref(),
+                can,
+                &out,
+                require_pace,
+                aa_challenge.as_deref(),
+            );
+        }
+        ChipCommand::Readers => return super::chip_read::readers(),
+    };
     let at = match at {
         Some(s) => parse_time(&s)?,
         None => system_now()?,

@@ -1,4 +1,5 @@
 //! One module per command group; each fronts one library crate.
 
 pub mod chip;
+mod chip_read;
 pub mod mrz;
