@@ -251,9 +251,39 @@ impl<T: Transport, R: CryptoRng> Reader<T, R> {
         Ok(AccessProtocol::Bac)
     }
 
-    /// EF.CardAccess from the master file, if the chip has one.
+    /// Reads a small file of the current DF by short file identifier (READ BINARY with P1 =
+    /// 0x80 | SFI, ISO/IEC 7816-4 §11.2.2): no SELECT, as some chips require for EF.CardAccess.
+    pub fn read_file_by_sfi(&mut self, sfi: u8) -> Result<Vec<u8>, Error> {
+        if sfi == 0 || sfi > 30 {
+            return Err(Error::Protocol("short file identifier"));
+        }
+        let head = self
+            .send(&Command::new(0x00, 0xB0, 0x80 | sfi, 0x00).with_le(8))?
+            .ok("READ BINARY (SFI)")?;
+        let total = file_length(&head)?;
+        let mut out = head;
+        out.truncate(total);
+        while out.len() < total {
+            let want = (total - out.len()).min(self.block);
+            let chunk = self.read_binary(out.len(), want)?;
+            if chunk.is_empty() {
+                return Err(Error::Protocol("READ BINARY returned no data"));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        self.stats.bytes_read += out.len();
+        Ok(out)
+    }
+
+    /// EF.CardAccess from the master file, if the chip has one: by short file identifier
+    /// first, then by SELECT.
     fn read_card_access(&mut self) -> Result<Option<emrtd::lds::SecurityInfos>, Error> {
-        match self.read_file(LdsFile::CardAccess.file_id()) {
+        let bytes = match self.read_file_by_sfi(LdsFile::CardAccess.short_file_id()) {
+            Ok(b) => Ok(b),
+            Err(Error::Status { .. }) => self.read_file(LdsFile::CardAccess.file_id()),
+            Err(e) => Err(e),
+        };
+        match bytes {
             Ok(bytes) => Ok(emrtd::lds::SecurityInfos::parse_card_access(&bytes).ok()),
             Err(Error::Status { .. }) => Ok(None),
             Err(e) => Err(e),
