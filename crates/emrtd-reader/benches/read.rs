@@ -12,38 +12,19 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use der::asn1::ObjectIdentifier;
-use emrtd::HashAlgorithm;
 use emrtd::lds::PaceMapping;
 use emrtd_reader::crypto::Cipher;
 use emrtd_reader::ec::Curve;
 use emrtd_reader::pace::PaceParams;
 use emrtd_reader::{AccessKey, PaceConfig, Quirks, Reader, VirtualChip};
 use emrtd_testkit::der_out::{int, oid, seq, set};
-use emrtd_testkit::{
-    ChipBuilder, Face, Issued, KeyKind, SeededRng, SigScheme, TestChip, Validity, date, dg1, dg2,
-};
+use emrtd_testkit::{ChipBuilder, Face, SeededRng, TestChip, dg1, dg2};
 
 const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
 fn test_chip() -> TestChip {
-    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
-    let csca = Issued::csca(
-        "CN=CSCA,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        v,
-        false,
-        1,
-    );
-    let dsc = csca.issue_dsc(
-        "CN=DS,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        &[3],
-        v,
-        2,
-    );
+    let (_, dsc) = emrtd_testkit::p256_pki();
     let image = vec![0xA5u8; 20_000];
     ChipBuilder::new(&dsc)
         .data_group(1, dg1(MRZ))

@@ -11,7 +11,6 @@
 
 use checks::Status;
 use der::asn1::ObjectIdentifier;
-use emrtd::HashAlgorithm;
 use emrtd::chip::{ChipFiles, verify_chip};
 use emrtd::lds::PaceMapping;
 use emrtd::pki::TrustStore;
@@ -20,9 +19,7 @@ use emrtd_reader::ec::Curve;
 use emrtd_reader::pace::PaceParams;
 use emrtd_reader::{AccessKey, AccessProtocol, PaceConfig, Reader, VirtualChip};
 use emrtd_testkit::der_out::{bits, int, oid, seq, set, tlv};
-use emrtd_testkit::{
-    ChipBuilder, Csca, Issued, KeyKind, SeededRng, SigScheme, TestChip, Validity, date, dg1,
-};
+use emrtd_testkit::{ChipBuilder, Csca, SeededRng, TestChip, date, dg1};
 
 const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
@@ -68,23 +65,7 @@ struct Setup {
 /// A chip whose DG14 carries a Chip Authentication key on `curve` (`dg14_key` may differ from
 /// the key the chip holds, to make a clone).
 fn setup(curve: Curve, clone: bool) -> Setup {
-    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
-    let csca = Issued::csca(
-        "CN=CSCA Utopia,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        v,
-        false,
-        1,
-    );
-    let dsc = csca.issue_dsc(
-        "CN=DS,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        &[3],
-        v,
-        2,
-    );
+    let (csca, dsc) = emrtd_testkit::p256_pki();
     let mut rng = SeededRng::new("ca-key", u64::from(curve.parameter_id()));
     let (sk, pk) = curve.keypair(&mut rng, &curve.generator()).unwrap();
     let (other_sk, _) = curve.keypair(&mut rng, &curve.generator()).unwrap();

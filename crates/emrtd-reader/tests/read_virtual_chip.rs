@@ -15,8 +15,7 @@ use emrtd::chip::{AaExchange, ChipFiles, verify_chip};
 use emrtd::pki::TrustStore;
 use emrtd_reader::{AccessKey, AccessProtocol, Quirks, Reader, VirtualChip};
 use emrtd_testkit::{
-    AaKey, ChipBuilder, Csca, Face, Issued, KeyKind, SeededRng, SigScheme, TestChip, TestKey,
-    Validity, date, dg1, dg2,
+    AaKey, ChipBuilder, Csca, Face, KeyKind, SeededRng, TestChip, TestKey, date, dg1, dg2,
 };
 
 const MRZ: &str =
@@ -37,23 +36,7 @@ fn face_20k() -> Vec<u8> {
 }
 
 fn pki_and_chip(aa: bool) -> (Csca, TestChip) {
-    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
-    let csca = Issued::csca(
-        "CN=CSCA Utopia,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        v,
-        false,
-        1,
-    );
-    let dsc = csca.issue_dsc(
-        "CN=DS,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        &[3],
-        v,
-        2,
-    );
+    let (csca, dsc) = emrtd_testkit::p256_pki();
     let mut b = ChipBuilder::new(&dsc)
         .data_group(1, dg1(MRZ))
         .data_group(2, face_20k());
@@ -200,23 +183,7 @@ fn active_authentication_through_the_reader() {
 
 #[test]
 fn files_past_32k_are_read_with_odd_ins_read_binary() {
-    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
-    let csca = Issued::csca(
-        "CN=CSCA Utopia,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        v,
-        false,
-        1,
-    );
-    let dsc = csca.issue_dsc(
-        "CN=DS,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        &[3],
-        v,
-        2,
-    );
+    let (csca, dsc) = emrtd_testkit::p256_pki();
     let big = dg2(&[Face {
         image: &vec![0x5A; 40_000],
         data_type: 0,

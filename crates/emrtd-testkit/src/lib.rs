@@ -360,3 +360,13 @@ pub fn master_list(signer: &Dsc, certs: &[&[u8]]) -> Vec<u8> {
         None,
     )
 }
+
+/// The everyday test PKI: a P-256 CSCA `CN=CSCA Utopia,C=UT` and its P-256 Document Signer
+/// `CN=DS,C=UT` (serial 03), both valid 2020–2035, ECDSA with SHA-256.
+pub fn p256_pki() -> (Csca, Dsc) {
+    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
+    let scheme = SigScheme::Ecdsa(emrtd::HashAlgorithm::Sha256);
+    let csca = Issued::csca("CN=CSCA Utopia,C=UT", KeyKind::EcP256, scheme, v, false, 1);
+    let dsc = csca.issue_dsc("CN=DS,C=UT", KeyKind::EcP256, scheme, &[3], v, 2);
+    (csca, dsc)
+}

@@ -131,6 +131,37 @@ fn sig_check(name: &'static str, r: &Result<(), SignatureError>, invalid: Reason
     }
 }
 
+/// The checks that need the CSCA.
+const AFTER_CHAIN: &[&str] = &[
+    check::CSCA_VALIDITY,
+    check::CSCA_KEY_USAGE,
+    check::REVOCATION,
+];
+/// The checks that need the Document Signer.
+const AFTER_SIGNATURE: &[&str] = &[
+    check::DSC_VALIDITY,
+    check::DSC_KEY_USAGE,
+    check::CHAIN,
+    check::CSCA_VALIDITY,
+    check::CSCA_KEY_USAGE,
+    check::REVOCATION,
+];
+
+/// Marks every remaining check as not performed because an earlier one failed, and finishes the
+/// report.
+fn finish_early(
+    mut report: PaReport,
+    mut checks: Vec<Check>,
+    remaining: &[&'static str],
+) -> PaReport {
+    for name in remaining {
+        checks.push(not_performed(name, reason::DEPENDENCY_FAILED));
+    }
+    report.status = checks::summarise(&checks);
+    report.checks = checks;
+    report
+}
+
 /// Runs Passive Authentication of `sod` over the data groups read from the chip (full file
 /// bytes, by number), trusting `trust`, at time `at`.
 #[must_use]
@@ -174,22 +205,16 @@ pub fn passive_authentication(
                         .with("error", e.to_string()),
                 ),
             );
-            for name in [
-                check::SOD_CONTENT_TYPE,
-                check::SOD_MESSAGE_DIGEST,
-                check::SOD_SIGNATURE,
-                check::DSC_VALIDITY,
-                check::DSC_KEY_USAGE,
-                check::CHAIN,
-                check::CSCA_VALIDITY,
-                check::CSCA_KEY_USAGE,
-                check::REVOCATION,
-            ] {
-                checks.push(not_performed(name, reason::DEPENDENCY_FAILED));
-            }
-            report.status = checks::summarise(&checks);
-            report.checks = checks;
-            return report;
+            let remaining = [
+                &[
+                    check::SOD_CONTENT_TYPE,
+                    check::SOD_MESSAGE_DIGEST,
+                    check::SOD_SIGNATURE,
+                ][..],
+                AFTER_SIGNATURE,
+            ]
+            .concat();
+            return finish_early(report, checks, &remaining);
         }
     };
     report.hash_algorithm = Some(
@@ -217,19 +242,7 @@ pub fn passive_authentication(
     });
     let Some(dsc) = dsc else {
         checks.push(fail(check::SOD_SIGNATURE, reason::DSC_NOT_FOUND));
-        for name in [
-            check::DSC_VALIDITY,
-            check::DSC_KEY_USAGE,
-            check::CHAIN,
-            check::CSCA_VALIDITY,
-            check::CSCA_KEY_USAGE,
-            check::REVOCATION,
-        ] {
-            checks.push(not_performed(name, reason::DEPENDENCY_FAILED));
-        }
-        report.status = checks::summarise(&checks);
-        report.checks = checks;
-        return report;
+        return finish_early(report, checks, AFTER_SIGNATURE);
     };
     report.document_signer = Some(dsc.summary());
     let sig_result = match (&alg, dsc.public_key(), &sod.signer.signed_bytes) {
@@ -315,16 +328,7 @@ pub fn passive_authentication(
                 .with_evidence_entry("document_signer_issuer", dsc.issuer())
                 .with_evidence_entry("candidates", candidates.len()),
         );
-        for name in [
-            check::CSCA_VALIDITY,
-            check::CSCA_KEY_USAGE,
-            check::REVOCATION,
-        ] {
-            checks.push(not_performed(name, reason::DEPENDENCY_FAILED));
-        }
-        report.status = checks::summarise(&checks);
-        report.checks = checks;
-        return report;
+        return finish_early(report, checks, AFTER_CHAIN);
     };
     report.csca = Some(csca.summary());
     checks.push(

@@ -230,14 +230,7 @@ impl Certificate {
 
     /// The algorithm the issuer signed this certificate with.
     pub fn signature_algorithm(&self) -> Result<SignatureAlgorithm, SignatureError> {
-        let alg = self.inner.signature_algorithm();
-        let params = match &alg.parameters {
-            Some(p) if !p.is_null() => {
-                Some(der::Encode::to_der(p).map_err(|_| SignatureError::Malformed)?)
-            }
-            _ => None,
-        };
-        SignatureAlgorithm::from_identifier(&alg.oid, params.as_deref(), None)
+        algorithm_of(self.inner.signature_algorithm())
     }
 
     /// Checks that `issuer_key` signed this certificate.
@@ -296,6 +289,19 @@ impl Certificate {
             sha256: hex(&HashAlgorithm::Sha256.digest(&self.der)),
         }
     }
+}
+
+/// The signature algorithm of a certificate or CRL (NULL parameters count as absent).
+fn algorithm_of(
+    alg: &spki::AlgorithmIdentifierOwned,
+) -> Result<SignatureAlgorithm, SignatureError> {
+    let params = match &alg.parameters {
+        Some(p) if !p.is_null() => {
+            Some(der::Encode::to_der(p).map_err(|_| SignatureError::Malformed)?)
+        }
+        _ => None,
+    };
+    SignatureAlgorithm::from_identifier(&alg.oid, params.as_deref(), None)
 }
 
 /// Name equality: byte-identical DER, or the same RDNs after case folding. Issuers write the same
@@ -430,14 +436,7 @@ impl Crl {
 
     /// Checks that `key` signed this CRL.
     pub fn verify_signed_by(&self, key: &PublicKey) -> Result<(), SignatureError> {
-        let alg = &self.inner.signature_algorithm;
-        let params = match &alg.parameters {
-            Some(p) if !p.is_null() => {
-                Some(der::Encode::to_der(p).map_err(|_| SignatureError::Malformed)?)
-            }
-            _ => None,
-        };
-        let alg = SignatureAlgorithm::from_identifier(&alg.oid, params.as_deref(), None)?;
+        let alg = algorithm_of(&self.inner.signature_algorithm)?;
         let sig = self
             .inner
             .signature

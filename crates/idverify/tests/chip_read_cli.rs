@@ -11,8 +11,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use emrtd::HashAlgorithm;
-use emrtd_testkit::{ChipBuilder, Issued, KeyKind, SigScheme, Validity, date, dg1};
+use emrtd_testkit::{ChipBuilder, dg1};
 
 const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n";
@@ -35,23 +34,7 @@ fn tmp(name: &str) -> PathBuf {
 #[test]
 fn read_a_virtual_chip_then_verify_what_was_read() {
     let dir = tmp("ok");
-    let v = Validity::new(date(2020, 1, 1), date(2035, 1, 1));
-    let csca = Issued::csca(
-        "CN=CSCA Utopia,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        v,
-        false,
-        1,
-    );
-    let dsc = csca.issue_dsc(
-        "CN=DS,C=UT",
-        KeyKind::EcP256,
-        SigScheme::Ecdsa(HashAlgorithm::Sha256),
-        &[3],
-        v,
-        2,
-    );
+    let (csca, dsc) = emrtd_testkit::p256_pki();
     ChipBuilder::new(&dsc)
         .data_group(1, dg1(MRZ))
         .build()
