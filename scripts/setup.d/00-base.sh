@@ -1,4 +1,4 @@
 # Build prerequisites shared by every crate.
 set -euo pipefail
 . scripts/lib.sh
-ensure_apt pkg-config ca-certificates
+ensure_apt pkg-config ca-certificates openssl
