@@ -119,7 +119,11 @@ impl NewApiKey {
         let p: [u8; 8] = random(rng);
         let prefix: String = p
             .iter()
-            .filter_map(|b| PREFIX_ALPHABET.get(usize::from(b % 32)).map(|c| char::from(*c)))
+            .filter_map(|b| {
+                PREFIX_ALPHABET
+                    .get(usize::from(b % 32))
+                    .map(|c| char::from(*c))
+            })
             .collect();
         let mut s: [u8; 32] = random(rng);
         let secret_part = Base64UrlUnpadded::encode_string(&s);
