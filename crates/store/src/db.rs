@@ -1,0 +1,512 @@
+//! The database: SQLite (WAL) embedded by default, PostgreSQL by URL for clusters — one schema,
+//! one set of queries (sqlx's Any driver, `$n` placeholders, types both accept).
+//!
+//! What it holds: verifications and their state, evidence metadata (the blobs are in the object
+//! store, sealed), API keys (prefix and hash only), and the audit chain.
+
+use std::fmt;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Executor, Row};
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The database could not be reached or answered an error.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// A state change that does not follow from the current state (or a concurrent change won).
+    #[error("verification {id} is {actual}, not {expected}")]
+    Conflict {
+        /// The verification.
+        id: String,
+        /// The state the change expected.
+        expected: &'static str,
+        /// The state it is in.
+        actual: String,
+    },
+    /// No such row.
+    #[error("not found")]
+    NotFound,
+    /// A stored row that does not decode.
+    #[error("corrupt row: {0}")]
+    Corrupt(&'static str),
+}
+
+impl DbError {
+    /// A stable snake_case code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            DbError::Sql(_) => "database_unavailable",
+            DbError::Conflict { .. } => "state_conflict",
+            DbError::NotFound => "not_found",
+            DbError::Corrupt(_) => "database_corrupt",
+        }
+    }
+}
+
+/// The life of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    /// Created; waiting for evidence.
+    Created,
+    /// Evidence is arriving.
+    Collecting,
+    /// Submitted; the engines run.
+    Processing,
+    /// Decided: approved.
+    Approved,
+    /// Decided: declined.
+    Declined,
+    /// Decided: a human must look.
+    Review,
+    /// Nothing arrived before the deadline.
+    Expired,
+}
+
+impl VerificationStatus {
+    /// The stored and API name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationStatus::Created => "created",
+            VerificationStatus::Collecting => "collecting",
+            VerificationStatus::Processing => "processing",
+            VerificationStatus::Approved => "approved",
+            VerificationStatus::Declined => "declined",
+            VerificationStatus::Review => "review",
+            VerificationStatus::Expired => "expired",
+        }
+    }
+
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<VerificationStatus> {
+        use VerificationStatus::*;
+        [
+            Created, Collecting, Processing, Approved, Declined, Review, Expired,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
+    /// Whether `self → next` is a transition the product allows.
+    #[must_use]
+    pub fn may_become(self, next: VerificationStatus) -> bool {
+        use VerificationStatus::*;
+        matches!(
+            (self, next),
+            (Created, Collecting | Processing | Expired)
+                | (Collecting, Collecting | Processing | Expired)
+                | (Processing, Approved | Declined | Review)
+                | (Review, Approved | Declined)
+        )
+    }
+}
+
+impl fmt::Display for VerificationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verification row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Its id.
+    pub id: String,
+    /// Its state.
+    pub status: VerificationStatus,
+    /// The API key that created it (prefix).
+    pub api_key_prefix: String,
+    /// Created, Unix ms.
+    pub created_at_ms: i64,
+    /// Last changed, Unix ms.
+    pub updated_at_ms: i64,
+    /// The wrapped data key of its evidence (`envelope::WrappedKey` bytes); None once erased.
+    pub wrapped_key: Option<Vec<u8>>,
+    /// The result document (JSON), once decided.
+    pub result_json: Option<String>,
+}
+
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE IF NOT EXISTS verifications (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            api_key_prefix TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            updated_at_ms BIGINT NOT NULL,
+            wrapped_key BYTEA,
+            result_json TEXT,
+            retain_until_ms BIGINT)",
+        "CREATE TABLE IF NOT EXISTS evidence (
+            verification_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            object_key TEXT NOT NULL,
+            size BIGINT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            PRIMARY KEY (verification_id, name))",
+        "CREATE TABLE IF NOT EXISTS api_keys (
+            prefix TEXT PRIMARY KEY,
+            hash TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            revoked_at_ms BIGINT)",
+        "CREATE TABLE IF NOT EXISTS audit_events (
+            seq BIGINT PRIMARY KEY,
+            at_ms BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev TEXT NOT NULL,
+            mac TEXT NOT NULL)",
+    ],
+)];
+
+/// The database.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:///path/idverify.db?mode=rwc` or `postgres://…`). SQLite runs in
+    /// WAL mode with a busy timeout. `schema`, for PostgreSQL, is set as the search path (tests
+    /// use one schema each).
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let schema = schema.map(str::to_owned);
+        if let Some(s) = &schema
+            && !s
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(DbError::Corrupt("schema name"));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 1 } else { 8 })
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    if sqlite {
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA busy_timeout=5000").await?;
+                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                    } else if let Some(s) = schema {
+                        conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}")))
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Db { pool })
+    }
+
+    /// Applies the migrations not yet applied (idempotent).
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        self.pool
+            .execute("CREATE TABLE IF NOT EXISTS idv_schema (version BIGINT PRIMARY KEY, applied_at_ms BIGINT NOT NULL)")
+            .await?;
+        for (version, statements) in MIGRATIONS {
+            let done: Option<i64> =
+                sqlx::query("SELECT version FROM idv_schema WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.get(0));
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            for s in *statements {
+                tx.execute(*s).await?;
+            }
+            sqlx::query("INSERT INTO idv_schema (version, applied_at_ms) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(0_i64)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Inserts a new verification in state `created`.
+    pub async fn create_verification(
+        &self,
+        id: &str,
+        api_key_prefix: &str,
+        wrapped_key: &[u8],
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO verifications (id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(VerificationStatus::Created.as_str())
+        .bind(api_key_prefix)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(wrapped_key.to_vec())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The verification `id`.
+    pub async fn verification(&self, id: &str) -> Result<Verification, DbError> {
+        let row = sqlx::query(
+            "SELECT id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json FROM verifications WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(DbError::NotFound)?;
+        let status: String = row.try_get(1)?;
+        Ok(Verification {
+            id: row.try_get(0)?,
+            status: VerificationStatus::parse(&status).ok_or(DbError::Corrupt("status"))?,
+            api_key_prefix: row.try_get(2)?,
+            created_at_ms: row.try_get(3)?,
+            updated_at_ms: row.try_get(4)?,
+            wrapped_key: row.try_get(5)?,
+            result_json: row.try_get(6)?,
+        })
+    }
+
+    /// Moves `id` from `from` to `to` (with the result, once decided). Fails with a conflict if
+    /// the transition is not allowed or another request changed the state first.
+    pub async fn transition(
+        &self,
+        id: &str,
+        from: VerificationStatus,
+        to: VerificationStatus,
+        result_json: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        if !from.may_become(to) {
+            return Err(DbError::Conflict {
+                id: id.to_owned(),
+                expected: from.as_str(),
+                actual: format!("asked to become {to}"),
+            });
+        }
+        let done = sqlx::query(
+            "UPDATE verifications SET status = $1, updated_at_ms = $2, result_json = COALESCE($3, result_json) WHERE id = $4 AND status = $5",
+        )
+        .bind(to.as_str())
+        .bind(now_ms)
+        .bind(result_json.map(str::to_owned))
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let actual = self.verification(id).await?.status;
+        Err(DbError::Conflict {
+            id: id.to_owned(),
+            expected: from.as_str(),
+            actual: actual.as_str().to_owned(),
+        })
+    }
+
+    /// Erases a verification's data key: its evidence can no longer be decrypted anywhere.
+    pub async fn erase_data_key(&self, id: &str, now_ms: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE verifications SET wrapped_key = NULL, updated_at_ms = $1 WHERE id = $2",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records an evidence blob stored under `object_key`.
+    pub async fn add_evidence(
+        &self,
+        verification: &str,
+        name: &str,
+        object_key: &str,
+        size: i64,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO evidence (verification_id, name, object_key, size, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
+            .bind(verification)
+            .bind(name)
+            .bind(object_key)
+            .bind(size)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The evidence of a verification: (name, object key, size), by name.
+    pub async fn evidence(
+        &self,
+        verification: &str,
+    ) -> Result<Vec<(String, String, i64)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT name, object_key, size FROM evidence WHERE verification_id = $1 ORDER BY name",
+        )
+        .bind(verification)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Stores an API key (prefix and hash only).
+    pub async fn add_api_key(
+        &self,
+        key: &auth::StoredApiKey,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO api_keys (prefix, hash, name, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key.prefix.as_str())
+        .bind(key.hash.as_str())
+        .bind(name)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The active (not revoked) API key with this prefix.
+    pub async fn active_api_key(
+        &self,
+        prefix: &str,
+    ) -> Result<Option<auth::StoredApiKey>, DbError> {
+        let row = sqlx::query(
+            "SELECT prefix, hash FROM api_keys WHERE prefix = $1 AND revoked_at_ms IS NULL",
+        )
+        .bind(prefix)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(auth::StoredApiKey {
+                prefix: r.try_get(0)?,
+                hash: r.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Revokes an API key.
+    pub async fn revoke_api_key(&self, prefix: &str, now_ms: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE api_keys SET revoked_at_ms = $1 WHERE prefix = $2 AND revoked_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(prefix)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends an audit event, chained to the last one. Concurrent appends race on the sequence
+    /// number's primary key; the loser retries on the new head.
+    pub async fn append_audit(
+        &self,
+        key: &audit::AuditKey,
+        entry: audit::Entry,
+    ) -> Result<audit::Event, DbError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let last = self.last_audit_event().await?;
+            let event = audit::append(key, last.as_ref(), entry.clone());
+            let inserted = sqlx::query(
+                "INSERT INTO audit_events (seq, at_ms, actor, action, subject, details, prev, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(i64::try_from(event.seq).map_err(|_| DbError::Corrupt("seq"))?)
+            .bind(event.entry.at_ms)
+            .bind(event.entry.actor.as_str())
+            .bind(event.entry.action.as_str())
+            .bind(event.entry.subject.as_str())
+            .bind(event.entry.details.to_string())
+            .bind(event.prev.as_str())
+            .bind(event.mac.as_str())
+            .execute(&self.pool)
+            .await;
+            match inserted {
+                Ok(_) => return Ok(event),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() && attempts < 20 => {
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn last_audit_event(&self) -> Result<Option<audit::Event>, DbError> {
+        let row = sqlx::query(
+            "SELECT seq, at_ms, actor, action, subject, details, prev, mac FROM audit_events ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| event_of(&r)).transpose()
+    }
+
+    /// The whole audit log, in sequence order (for `idverify audit verify`).
+    pub async fn audit_events(&self) -> Result<Vec<audit::Event>, DbError> {
+        let rows = sqlx::query("SELECT seq, at_ms, actor, action, subject, details, prev, mac FROM audit_events ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_of).collect()
+    }
+
+    /// Runs one SQL statement as is (operator tools and tests that simulate tampering).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, DbError> {
+        Ok(self
+            .pool
+            .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await?
+            .rows_affected())
+    }
+}
+
+fn event_of(r: &sqlx::any::AnyRow) -> Result<audit::Event, DbError> {
+    let seq: i64 = r.try_get(0)?;
+    let details: String = r.try_get(5)?;
+    Ok(audit::Event {
+        seq: u64::try_from(seq).map_err(|_| DbError::Corrupt("seq"))?,
+        entry: audit::Entry {
+            at_ms: r.try_get(1)?,
+            actor: r.try_get(2)?,
+            action: r.try_get(3)?,
+            subject: r.try_get(4)?,
+            details: serde_json::from_str(&details).map_err(|_| DbError::Corrupt("details"))?,
+        },
+        prev: r.try_get(6)?,
+        mac: r.try_get(7)?,
+    })
+}
