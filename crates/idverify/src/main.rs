@@ -25,6 +25,9 @@ enum Command {
     /// eMRTD chip data (ICAO 9303 Parts 10–12): Passive and Active Authentication.
     #[command(subcommand)]
     Chip(cmd::chip::ChipCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Chip(c) => cmd::chip::run(c),
+        Command::Audit(c) => cmd::audit::run(c),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! One module per command group; each fronts one library crate.
 
+pub mod audit;
 pub mod chip;
 mod chip_read;
 pub mod mrz;
