@@ -94,26 +94,24 @@ impl MasterKey {
     /// A master key from 32 bytes (e.g. read from the key file).
     pub fn from_bytes(bytes: &[u8]) -> Result<MasterKey, Error> {
         let key: [u8; 32] = bytes.try_into().map_err(|_| Error::KeyLength)?;
+        Ok(MasterKey::from_array(Zeroizing::new(key)))
+    }
+
+    fn from_array(key: Zeroizing<[u8; 32]>) -> MasterKey {
         let digest = Sha256::new()
             .chain_update(b"idverify master key id v1")
-            .chain_update(key)
+            .chain_update(key.as_slice())
             .finalize();
         let mut id = [0u8; KEY_ID_LEN];
-        id.copy_from_slice(digest.get(..KEY_ID_LEN).ok_or(Error::KeyLength)?);
-        Ok(MasterKey {
-            key: Zeroizing::new(key),
-            id,
-        })
+        for (d, s) in id.iter_mut().zip(digest.iter()) {
+            *d = *s;
+        }
+        MasterKey { key, id }
     }
 
     /// A fresh master key.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> MasterKey {
-        let key = Zeroizing::new(random_bytes::<32, R>(rng));
-        // 32 bytes always make a key.
-        MasterKey::from_bytes(key.as_slice()).unwrap_or_else(|_| MasterKey {
-            key,
-            id: [0; KEY_ID_LEN],
-        })
+        MasterKey::from_array(Zeroizing::new(random_bytes::<32, R>(rng)))
     }
 
     /// The raw key, to write to the key file at `init`.
