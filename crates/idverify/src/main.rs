@@ -28,6 +28,14 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// Create a data directory: configuration, generated secrets, TLS certificate, database,
+    /// admin password and first API key (printed once).
+    Init(cmd::server::InitArgs),
+    /// Run the server (HTTPS; plain HTTP only with --insecure-http).
+    Serve(cmd::server::ServeArgs),
+    /// API keys.
+    #[command(subcommand)]
+    Apikey(cmd::server::ApiKeyCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +55,9 @@ fn main() -> ExitCode {
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Chip(c) => cmd::chip::run(c),
         Command::Audit(c) => cmd::audit::run(c),
+        Command::Init(a) => cmd::server::init(a),
+        Command::Serve(a) => cmd::server::serve(a),
+        Command::Apikey(c) => cmd::server::apikey(c),
     };
     match result {
         Ok(code) => code,

@@ -130,12 +130,50 @@ pub struct Verification {
     pub wrapped_key: Option<Vec<u8>>,
     /// The result document (JSON), once decided.
     pub result_json: Option<String>,
+    /// The integrator's own reference (opaque to us; never personal data by contract).
+    pub reference: Option<String>,
+    /// The Active Authentication challenge handed to the SDK (hex), if any.
+    pub aa_challenge: Option<String>,
+    /// When the evidence is due for deletion, Unix ms (None: not decided, or kept by policy).
+    pub retain_until_ms: Option<i64>,
+    /// When the evidence was purged, Unix ms.
+    pub purged_at_ms: Option<i64>,
 }
 
-const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE IF NOT EXISTS verifications (
+/// One webhook delivery and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Its id.
+    pub id: String,
+    /// The verification it reports on.
+    pub verification_id: String,
+    /// The event name (`verification.decided`, …).
+    pub event: String,
+    /// The endpoint.
+    pub url: String,
+    /// The JSON body, exactly as signed and sent.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// `pending`, `delivered` or `failed` (gave up).
+    pub state: String,
+    /// The last HTTP status the endpoint answered, if it answered.
+    pub last_status: Option<i64>,
+    /// The last transport error, if any (a code, not a message with data).
+    pub last_error: Option<String>,
+    /// When the next attempt is due, Unix ms.
+    pub next_at_ms: i64,
+    /// Created, Unix ms.
+    pub created_at_ms: i64,
+    /// Last changed, Unix ms.
+    pub updated_at_ms: i64,
+}
+
+const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE IF NOT EXISTS verifications (
             id TEXT PRIMARY KEY,
             status TEXT NOT NULL,
             api_key_prefix TEXT NOT NULL,
@@ -144,20 +182,20 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             wrapped_key BYTEA,
             result_json TEXT,
             retain_until_ms BIGINT)",
-        "CREATE TABLE IF NOT EXISTS evidence (
+            "CREATE TABLE IF NOT EXISTS evidence (
             verification_id TEXT NOT NULL,
             name TEXT NOT NULL,
             object_key TEXT NOT NULL,
             size BIGINT NOT NULL,
             created_at_ms BIGINT NOT NULL,
             PRIMARY KEY (verification_id, name))",
-        "CREATE TABLE IF NOT EXISTS api_keys (
+            "CREATE TABLE IF NOT EXISTS api_keys (
             prefix TEXT PRIMARY KEY,
             hash TEXT NOT NULL,
             name TEXT NOT NULL,
             created_at_ms BIGINT NOT NULL,
             revoked_at_ms BIGINT)",
-        "CREATE TABLE IF NOT EXISTS audit_events (
+            "CREATE TABLE IF NOT EXISTS audit_events (
             seq BIGINT PRIMARY KEY,
             at_ms BIGINT NOT NULL,
             actor TEXT NOT NULL,
@@ -166,8 +204,42 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             details TEXT NOT NULL,
             prev TEXT NOT NULL,
             mac TEXT NOT NULL)",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            "ALTER TABLE verifications ADD COLUMN reference TEXT",
+            "ALTER TABLE verifications ADD COLUMN aa_challenge TEXT",
+            "ALTER TABLE verifications ADD COLUMN purged_at_ms BIGINT",
+            "CREATE INDEX IF NOT EXISTS verifications_retain ON verifications (retain_until_ms)",
+            "CREATE INDEX IF NOT EXISTS verifications_status ON verifications (status, created_at_ms)",
+            "CREATE TABLE IF NOT EXISTS webhook_deliveries (
+            id TEXT PRIMARY KEY,
+            verification_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            url TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attempts BIGINT NOT NULL,
+            state TEXT NOT NULL,
+            last_status BIGINT,
+            last_error TEXT,
+            next_at_ms BIGINT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            updated_at_ms BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS webhook_due ON webhook_deliveries (state, next_at_ms)",
+            "CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL)",
+        ],
+    ),
+];
+
+const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
+
+const DELIVERY_COLUMNS: &str = "id, verification_id, event, url, body, attempts, state, last_status, last_error, next_at_ms, created_at_ms, updated_at_ms";
 
 /// The database.
 #[derive(Clone)]
@@ -260,8 +332,23 @@ impl Db {
         wrapped_key: &[u8],
         now_ms: i64,
     ) -> Result<(), DbError> {
+        self.create_verification_with(id, api_key_prefix, wrapped_key, None, None, now_ms)
+            .await
+    }
+
+    /// Inserts a new verification in state `created`, with the integrator's reference and the
+    /// Active Authentication challenge issued for it.
+    pub async fn create_verification_with(
+        &self,
+        id: &str,
+        api_key_prefix: &str,
+        wrapped_key: &[u8],
+        reference: Option<&str>,
+        aa_challenge: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO verifications (id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO verifications (id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, reference, aa_challenge) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id)
         .bind(VerificationStatus::Created.as_str())
@@ -269,6 +356,8 @@ impl Db {
         .bind(now_ms)
         .bind(now_ms)
         .bind(wrapped_key.to_vec())
+        .bind(reference.map(str::to_owned))
+        .bind(aa_challenge.map(str::to_owned))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -276,23 +365,90 @@ impl Db {
 
     /// The verification `id`.
     pub async fn verification(&self, id: &str) -> Result<Verification, DbError> {
-        let row = sqlx::query(
-            "SELECT id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json FROM verifications WHERE id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE id = $1"
+        )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(DbError::NotFound)?;
-        let status: String = row.try_get(1)?;
-        Ok(Verification {
-            id: row.try_get(0)?,
-            status: VerificationStatus::parse(&status).ok_or(DbError::Corrupt("status"))?,
-            api_key_prefix: row.try_get(2)?,
-            created_at_ms: row.try_get(3)?,
-            updated_at_ms: row.try_get(4)?,
-            wrapped_key: row.try_get(5)?,
-            result_json: row.try_get(6)?,
-        })
+        verification_of(&row)
+    }
+
+    /// Ids of verifications in `status` created before `before_ms` (oldest first, at most
+    /// `limit`): the expiry sweep and the restart recovery of interrupted processing.
+    pub async fn verifications_in(
+        &self,
+        status: VerificationStatus,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT id FROM verifications WHERE status = $1 AND created_at_ms < $2 ORDER BY created_at_ms LIMIT $3",
+        )
+        .bind(status.as_str())
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// How many verifications are in each state (for `/metrics`).
+    pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) FROM verifications GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Sets when the evidence of `id` is due for deletion (None: kept until erased by hand).
+    pub async fn set_retain_until(
+        &self,
+        id: &str,
+        retain_until_ms: Option<i64>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE verifications SET retain_until_ms = $1 WHERE id = $2")
+            .bind(retain_until_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Verifications whose evidence is due for deletion at `now_ms` and not yet purged.
+    pub async fn due_for_purge(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT id FROM verifications WHERE retain_until_ms IS NOT NULL AND retain_until_ms <= $1 AND purged_at_ms IS NULL ORDER BY retain_until_ms LIMIT $2",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Records that the evidence of `id` is gone: its rows deleted, its data key erased (so any
+    /// copy of a blob left in a backup can no longer be opened).
+    pub async fn mark_purged(&self, id: &str, now_ms: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM evidence WHERE verification_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE verifications SET wrapped_key = NULL, purged_at_ms = $1, updated_at_ms = $1 WHERE id = $2",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Moves `id` from `from` to `to` (with the result, once decided). Fails with a conflict if
@@ -342,6 +498,27 @@ impl Db {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Records an evidence blob stored under `object_key`, replacing an earlier upload of the
+    /// same name (the SDK may retake a photo).
+    pub async fn put_evidence(
+        &self,
+        verification: &str,
+        name: &str,
+        object_key: &str,
+        size: i64,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO evidence (verification_id, name, object_key, size, created_at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (verification_id, name) DO UPDATE SET object_key = $3, size = $4, created_at_ms = $5")
+            .bind(verification)
+            .bind(name)
+            .bind(object_key)
+            .bind(size)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -484,6 +661,114 @@ impl Db {
         rows.iter().map(event_of).collect()
     }
 
+    /// Queues a webhook delivery.
+    pub async fn add_delivery(&self, d: &Delivery) -> Result<(), DbError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        )))
+        .bind(d.id.as_str())
+        .bind(d.verification_id.as_str())
+        .bind(d.event.as_str())
+        .bind(d.url.as_str())
+        .bind(d.body.as_str())
+        .bind(d.attempts)
+        .bind(d.state.as_str())
+        .bind(d.last_status)
+        .bind(d.last_error.clone())
+        .bind(d.next_at_ms)
+        .bind(d.created_at_ms)
+        .bind(d.updated_at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Pending deliveries due at `now_ms`, oldest first.
+    pub async fn due_deliveries(&self, now_ms: i64, limit: i64) -> Result<Vec<Delivery>, DbError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE state = 'pending' AND next_at_ms <= $1 ORDER BY next_at_ms LIMIT $2"
+        )))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery_of).collect()
+    }
+
+    /// Records the outcome of an attempt.
+    pub async fn update_delivery(&self, d: &Delivery) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = $1, state = $2, last_status = $3, last_error = $4, next_at_ms = $5, updated_at_ms = $6 WHERE id = $7",
+        )
+        .bind(d.attempts)
+        .bind(d.state.as_str())
+        .bind(d.last_status)
+        .bind(d.last_error.clone())
+        .bind(d.next_at_ms)
+        .bind(d.updated_at_ms)
+        .bind(d.id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The delivery log, newest first, optionally of one verification.
+    pub async fn deliveries(
+        &self,
+        verification: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, DbError> {
+        let rows = match verification {
+            Some(v) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE verification_id = $1 ORDER BY created_at_ms DESC, id LIMIT $2"
+                )))
+                .bind(v)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY created_at_ms DESC, id LIMIT $1"
+                )))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(delivery_of).collect()
+    }
+
+    /// Adds a dashboard user (the password already hashed by the caller).
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: &str,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, role, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A user's (password hash, role).
+    pub async fn user(&self, username: &str) -> Result<Option<(String, String)>, DbError> {
+        let row = sqlx::query("SELECT password_hash, role FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
     /// Runs one SQL statement as is (operator tools and tests that simulate tampering).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, DbError> {
         Ok(self
@@ -492,6 +777,40 @@ impl Db {
             .await?
             .rows_affected())
     }
+}
+
+fn verification_of(row: &sqlx::any::AnyRow) -> Result<Verification, DbError> {
+    let status: String = row.try_get(1)?;
+    Ok(Verification {
+        id: row.try_get(0)?,
+        status: VerificationStatus::parse(&status).ok_or(DbError::Corrupt("status"))?,
+        api_key_prefix: row.try_get(2)?,
+        created_at_ms: row.try_get(3)?,
+        updated_at_ms: row.try_get(4)?,
+        wrapped_key: row.try_get(5)?,
+        result_json: row.try_get(6)?,
+        reference: row.try_get(7)?,
+        aa_challenge: row.try_get(8)?,
+        retain_until_ms: row.try_get(9)?,
+        purged_at_ms: row.try_get(10)?,
+    })
+}
+
+fn delivery_of(r: &sqlx::any::AnyRow) -> Result<Delivery, DbError> {
+    Ok(Delivery {
+        id: r.try_get(0)?,
+        verification_id: r.try_get(1)?,
+        event: r.try_get(2)?,
+        url: r.try_get(3)?,
+        body: r.try_get(4)?,
+        attempts: r.try_get(5)?,
+        state: r.try_get(6)?,
+        last_status: r.try_get(7)?,
+        last_error: r.try_get(8)?,
+        next_at_ms: r.try_get(9)?,
+        created_at_ms: r.try_get(10)?,
+        updated_at_ms: r.try_get(11)?,
+    })
 }
 
 fn event_of(r: &sqlx::any::AnyRow) -> Result<audit::Event, DbError> {

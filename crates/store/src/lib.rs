@@ -6,5 +6,5 @@
 pub mod db;
 pub mod objects;
 
-pub use db::{Db, DbError, Verification, VerificationStatus};
+pub use db::{Db, DbError, Delivery, Verification, VerificationStatus};
 pub use objects::{LocalDir, ObjectKey, ObjectStore};

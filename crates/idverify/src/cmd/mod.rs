@@ -4,3 +4,4 @@ pub mod audit;
 pub mod chip;
 mod chip_read;
 pub mod mrz;
+pub mod server;

@@ -1,0 +1,228 @@
+//! Work that runs beside the requests: processing a submitted verification, expiring sessions
+//! nobody finished, and the retention purge.
+//!
+//! Processing survives a restart: a verification left in `processing` is picked up again at
+//! start. Evidence is decrypted only in memory, for the engines, and zeroized after.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::json;
+use store::VerificationStatus as S;
+use zeroize::Zeroizing;
+
+use crate::config::Retention;
+use crate::error::ApiError;
+use crate::pipeline::{self, Inputs};
+use crate::{Shared, webhooks};
+
+/// Runs the engines on `id` in the background (shutdown waits for it).
+pub fn spawn_processing(state: &Shared, id: String) {
+    let st = state.clone();
+    state.tasks.spawn(async move {
+        if let Err(e) = process(&st, &id).await {
+            tracing::error!(verification = %id, code = e.code, "processing failed; left in processing for the next start");
+            st.metrics.event("processing_failed");
+        }
+    });
+}
+
+/// Resumes every verification a previous run left in `processing`.
+pub async fn resume_processing(state: &Shared) {
+    match state
+        .db
+        .verifications_in(S::Processing, i64::MAX, 10_000)
+        .await
+    {
+        Ok(ids) => {
+            for id in ids {
+                tracing::info!(verification = %id, "resuming interrupted processing");
+                spawn_processing(state, id);
+            }
+        }
+        Err(e) => tracing::error!(code = e.code(), "cannot list interrupted verifications"),
+    }
+}
+
+async fn load_inputs(state: &Shared, id: &str, now_ms: i64) -> Result<Inputs, ApiError> {
+    let v = state.db.verification(id).await?;
+    let mut inputs = Inputs {
+        verification: id.to_owned(),
+        files: BTreeMap::new(),
+        aa_challenge: v.aa_challenge.as_deref().and_then(|h| {
+            let mut b = [0u8; 8];
+            hex::decode_to_slice(h, &mut b).ok().map(|()| b)
+        }),
+        now_ms,
+    };
+    let Some(wrapped) = v.wrapped_key else {
+        return Ok(inputs);
+    };
+    let data_key = state
+        .secrets
+        .keyring
+        .unwrap(&envelope::WrappedKey::from_bytes(wrapped), id)
+        .map_err(|e| ApiError::internal(e.code()))?;
+    for (name, object_key, _) in state.db.evidence(id).await? {
+        let key = store::ObjectKey::new(&object_key).map_err(|e| ApiError::internal(e.code()))?;
+        let objects = state.objects.clone();
+        let sealed = tokio::task::spawn_blocking(move || objects.get(&key))
+            .await
+            .map_err(|_| ApiError::internal("storage_task"))?
+            .map_err(|e| ApiError::unavailable(e.code()))?;
+        let plain = data_key
+            .open(id, &name, &sealed)
+            .map_err(|e| ApiError::internal(e.code()))?;
+        inputs.files.insert(name, Zeroizing::new(plain.to_vec()));
+    }
+    Ok(inputs)
+}
+
+/// Processes one submitted verification: engines, decision, result, audit event, retention,
+/// webhooks.
+///
+/// # Errors
+/// Storage failures; the verification stays in `processing` and is retried at the next start.
+pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
+    let now = state.now_ms();
+    let inputs = load_inputs(state, id, now).await?;
+    let engines = state.engines.clone();
+    let required = state.config.policy.required.clone();
+    let outcome = tokio::task::spawn_blocking(move || pipeline::run(&engines, &inputs, &required))
+        .await
+        .map_err(|_| ApiError::internal("engine_task"))?;
+    let decided_at = state.now_ms();
+    let result = crate::api::result_json(&outcome, decided_at);
+    let status = outcome.decision.status();
+    state
+        .db
+        .transition(id, S::Processing, status, Some(&result), decided_at)
+        .await?;
+    state
+        .metrics
+        .event(&format!("decision_{}", status.as_str()));
+    state
+        .audit(
+            "system",
+            "verification.decide",
+            id,
+            json!({
+                "decision": status.as_str(),
+                "risk_score": outcome.risk_score,
+                "policy": outcome.policy,
+                "reasons": outcome.reasons,
+            }),
+        )
+        .await?;
+    tracing::info!(verification = %id, decision = status.as_str(), "decided");
+    apply_retention(state, id, status).await?;
+    webhooks::enqueue(
+        state,
+        id,
+        "verification.decided",
+        json!({
+            "verification_id": id,
+            "status": status.as_str(),
+            "decision": status.as_str(),
+            "risk_score": outcome.risk_score,
+            "policy": outcome.policy,
+        }),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn apply_retention(state: &Shared, id: &str, status: S) -> Result<(), ApiError> {
+    match state.config.retention_for(status) {
+        Retention::None => purge(state, id, "system", "retention_none").await,
+        Retention::For(ms) => {
+            state
+                .db
+                .set_retain_until(id, Some(state.now_ms().saturating_add(ms)))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Deletes a verification's evidence blobs, erases its data key, and records it.
+///
+/// # Errors
+/// Storage failures (nothing is marked purged unless every blob is gone).
+pub async fn purge(state: &Shared, id: &str, actor: &str, why: &str) -> Result<(), ApiError> {
+    let prefix = store::ObjectKey::new(id).map_err(|e| ApiError::internal(e.code()))?;
+    let objects = state.objects.clone();
+    let deleted = tokio::task::spawn_blocking(move || -> Result<usize, store::objects::Error> {
+        let keys = objects.list(&prefix)?;
+        for k in &keys {
+            objects.delete(k)?;
+        }
+        Ok(keys.len())
+    })
+    .await
+    .map_err(|_| ApiError::internal("storage_task"))?
+    .map_err(|e| ApiError::unavailable(e.code()))?;
+    state.db.mark_purged(id, state.now_ms()).await?;
+    state.metrics.event("evidence_purged");
+    state
+        .audit(
+            actor,
+            "evidence.purge",
+            id,
+            json!({"reason": why, "blobs": deleted}),
+        )
+        .await
+}
+
+/// One pass of the housekeeping: expire abandoned sessions, purge evidence past retention.
+///
+/// # Errors
+/// The first storage failure (the next pass retries).
+pub async fn housekeeping(state: &Shared) -> Result<(), ApiError> {
+    let now = state.now_ms();
+    let cutoff = now.saturating_sub(state.config.tokens.session_ttl_secs.saturating_mul(1000));
+    for status in [S::Created, S::Collecting] {
+        for id in state.db.verifications_in(status, cutoff, 500).await? {
+            match state
+                .db
+                .transition(&id, status, S::Expired, None, now)
+                .await
+            {
+                Ok(()) => {}
+                Err(store::DbError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            state
+                .audit("system", "verification.expire", &id, json!({}))
+                .await?;
+            apply_retention(state, &id, S::Expired).await?;
+            webhooks::enqueue(
+                state,
+                &id,
+                "verification.expired",
+                json!({"verification_id": id, "status": "expired"}),
+            )
+            .await?;
+        }
+    }
+    for id in state.db.due_for_purge(now, 500).await? {
+        purge(state, &id, "system", "retention_elapsed").await?;
+    }
+    Ok(())
+}
+
+/// Runs [`housekeeping`] every `retention.purge_interval_secs` until shutdown.
+pub fn spawn(state: Shared) {
+    let every = Duration::from_secs(state.config.retention.purge_interval_secs.max(1));
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = housekeeping(&state).await {
+                tracing::warn!(code = e.code, "housekeeping failed; retrying next round");
+            }
+            tokio::select! {
+                () = state.shutdown.cancelled() => break,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    });
+}

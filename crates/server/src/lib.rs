@@ -1,0 +1,399 @@
+//! The idverify server: the HTTP API integrators and the capture SDK call.
+//!
+//! - [`config`]: the TOML file and its `IDVERIFY_*` overrides; [`init`] creates a data directory
+//!   with every secret generated (no default passwords).
+//! - [`api`]: the routes — verifications, SDK uploads, submit, results, webhooks' delivery log,
+//!   health, readiness, metrics, the OpenAPI document — and their credentials.
+//! - [`pipeline`]: the engines behind one trait, and the baseline decision policy.
+//! - [`webhooks`], [`jobs`]: the delivery worker, expiry and the retention purge.
+//! - [`tls`]: rustls (aws-lc-rs) and the accept loop with graceful shutdown.
+//!
+//! Time comes from a [`Clock`], so tests can move it; randomness from the OS generator.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+mod error;
+pub mod evidence;
+pub mod init;
+pub mod jobs;
+pub mod metrics;
+pub mod pipeline;
+pub mod ratelimit;
+pub mod tls;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use zeroize::Zeroizing;
+
+pub use config::Config;
+pub use error::{ApiError, Error};
+
+/// The OS random generator, as the crates' `CryptoRng`.
+pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+/// Where the time comes from.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Now, Unix milliseconds.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock: the one place the server reads it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods, reason = "the server's one clock")]
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// A clock tests set and move.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// A clock at `ms`.
+    #[must_use]
+    pub fn new(ms: i64) -> ManualClock {
+        ManualClock(AtomicI64::new(ms))
+    }
+
+    /// Moves it by `ms`.
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The secrets, loaded from their files; each zeroized on drop and redacted in `Debug`.
+#[derive(Debug)]
+pub struct Secrets {
+    /// Wraps data keys.
+    pub keyring: envelope::Keyring,
+    /// Signs SDK tokens.
+    pub token_keys: Vec<auth::TokenKey>,
+    /// Chains the audit trail.
+    pub audit: audit::AuditKey,
+    /// Signs webhooks.
+    pub webhook: WebhookSecret,
+}
+
+/// The webhook signing secret.
+pub struct WebhookSecret(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret([redacted])")
+    }
+}
+
+impl WebhookSecret {
+    /// The bytes, for signing.
+    #[must_use]
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// Reads a 32-byte secret written as hex.
+///
+/// # Errors
+/// `secret_invalid` when the file is missing, readable by others, or not 64 hex digits.
+pub fn read_secret(path: &Path) -> Result<Zeroizing<[u8; 32]>, Error> {
+    let name = path.display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta =
+            std::fs::metadata(path).map_err(|e| Error::Secret(name.clone(), e.to_string()))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(Error::Secret(
+                name,
+                "readable by group or others; chmod 600 it".into(),
+            ));
+        }
+    }
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| Error::Secret(name.clone(), e.to_string()))?,
+    );
+    let mut out = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), out.as_mut_slice())
+        .map_err(|_| Error::Secret(name, "expected 64 hex digits".into()))?;
+    Ok(out)
+}
+
+impl Secrets {
+    /// Loads the secrets the configuration names.
+    ///
+    /// # Errors
+    /// As [`read_secret`].
+    pub fn load(config: &Config) -> Result<Secrets, Error> {
+        let s = &config.secrets;
+        let master = read_secret(&config.path(&s.master_key_file))?;
+        let master = envelope::MasterKey::from_bytes(master.as_slice())
+            .map_err(|e| Error::Secret("master key".into(), e.to_string()))?;
+        let token = read_secret(&config.path(&s.token_key_file))?;
+        let audit = read_secret(&config.path(&s.audit_key_file))?;
+        let webhook = read_secret(&config.path(&s.webhook_secret_file))?;
+        Ok(Secrets {
+            keyring: envelope::Keyring::new(master),
+            token_keys: vec![auth::TokenKey::new("k1", *token)],
+            audit: audit::AuditKey::new(*audit),
+            webhook: WebhookSecret(webhook),
+        })
+    }
+}
+
+/// Everything a request handler needs.
+pub struct AppState {
+    /// The configuration.
+    pub config: Config,
+    /// The database.
+    pub db: store::Db,
+    /// The evidence store.
+    pub objects: Arc<dyn store::ObjectStore>,
+    /// The secrets.
+    pub secrets: Secrets,
+    /// The engines.
+    pub engines: Arc<Vec<Box<dyn pipeline::Engine>>>,
+    /// Per-API-key budget.
+    pub api_limiter: ratelimit::Limiter,
+    /// Per-verification SDK budget.
+    pub sdk_limiter: ratelimit::Limiter,
+    /// Per-IP budget.
+    pub ip_limiter: ratelimit::Limiter,
+    /// Metrics.
+    pub metrics: metrics::Metrics,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Background work (processing, deliveries) that shutdown waits for.
+    pub tasks: TaskTracker,
+    /// Cancelled when the server stops.
+    pub shutdown: CancellationToken,
+    /// Wakes the webhook worker.
+    pub webhook_wake: tokio::sync::Notify,
+    /// The webhook HTTP client (no proxy, no redirects).
+    pub http: reqwest::Client,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("listen", &self.config.server.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for dyn pipeline::Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Engine({})", self.name())
+    }
+}
+
+/// The shared state.
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Now, Unix ms.
+    #[must_use]
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Appends an audit event; a failure is logged and counted, and returned.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        details: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let entry = audit::Entry {
+            at_ms: self.now_ms(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            details,
+        };
+        match self.db.append_audit(&self.secrets.audit, entry).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.metrics.event("audit_append_failed");
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Serve plain HTTP (behind a TLS-terminating proxy only).
+    pub insecure_http: bool,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Run the background jobs (tests drive them by hand when false).
+    pub background_jobs: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            insecure_http: false,
+            clock: Arc::new(SystemClock),
+            background_jobs: true,
+        }
+    }
+}
+
+/// Builds the state: connects and migrates the database, opens the object store, loads the
+/// secrets and the trust store.
+///
+/// # Errors
+/// Any start-up failure, with its code.
+pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Error> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let secrets = Secrets::load(&config)?;
+    let db = store::Db::connect(&config.database_url(), config.database.schema.as_deref()).await?;
+    db.migrate().await?;
+    let objects: Arc<dyn store::ObjectStore> = Arc::new(store::LocalDir::open(
+        config.path(&config.storage.path),
+        u64::try_from(config.limits.max_body_bytes).unwrap_or(u64::MAX) + 1024,
+    )?);
+    let trust = Arc::new(load_trust(&config, options.clock.now_ms())?);
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_millis(config.webhooks.timeout_ms))
+        .connect_timeout(Duration::from_millis(config.webhooks.timeout_ms))
+        .user_agent(concat!("idverify-webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    Ok(Arc::new(AppState {
+        api_limiter: ratelimit::Limiter::new(config.limits.api_key_per_minute),
+        sdk_limiter: ratelimit::Limiter::new(config.limits.sdk_per_minute),
+        ip_limiter: ratelimit::Limiter::new(config.limits.ip_per_minute),
+        engines: Arc::new(pipeline::engines(trust)),
+        config,
+        db,
+        objects,
+        secrets,
+        metrics: metrics::Metrics::default(),
+        clock: options.clock.clone(),
+        tasks: TaskTracker::new(),
+        shutdown: CancellationToken::new(),
+        webhook_wake: tokio::sync::Notify::new(),
+        http,
+    }))
+}
+
+fn load_trust(config: &Config, now_ms: i64) -> Result<emrtd::pki::TrustStore, Error> {
+    let mut store = emrtd::pki::TrustStore::new();
+    let Some(path) = &config.trust.csca_path else {
+        return Ok(store);
+    };
+    let path = config.path(path);
+    let at = u64::try_from(now_ms / 1000)
+        .ok()
+        .and_then(|s| der::DateTime::from_unix_duration(Duration::from_secs(s)).ok())
+        .ok_or_else(|| Error::Trust("clock out of range".into()))?;
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let entries =
+            std::fs::read_dir(&path).map_err(|e| Error::Io(path.display().to_string(), e))?;
+        for e in entries.flatten() {
+            if e.path().is_file() {
+                files.push(e.path());
+            }
+        }
+    } else if path.is_file() {
+        files.push(path.clone());
+    }
+    files.sort();
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|e| Error::Io(f.display().to_string(), e))?;
+        store
+            .add_file_bytes(&bytes, at)
+            .map_err(|e| Error::Trust(format!("{}: {e} ({})", f.display(), e.code())))?;
+    }
+    Ok(store)
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The state (tests drive jobs through it).
+    pub state: Shared,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests and processing finish (up to the configured
+    /// grace), and returns when everything has stopped.
+    pub async fn shutdown(self) {
+        self.state.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+/// Binds the configured address and serves until [`Running::shutdown`] (or the state's
+/// shutdown token is cancelled).
+///
+/// # Errors
+/// Start-up failures (configuration, secrets, database, TLS, bind).
+pub async fn start(config: Config, options: Options) -> Result<Running, Error> {
+    let listen = config.server.listen.clone();
+    let tls = if options.insecure_http {
+        None
+    } else {
+        Some(tls::acceptor(&config)?)
+    };
+    let state = build_state(config, &options).await?;
+    let listener = TcpListener::bind(&listen)
+        .await
+        .map_err(|e| Error::Io(format!("bind {listen}"), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Io("local address".into(), e))?;
+    if options.background_jobs {
+        jobs::spawn(state.clone());
+        webhooks::spawn_worker(state.clone());
+    }
+    jobs::resume_processing(&state).await;
+    let app = api::router(state.clone(), tls.is_some());
+    let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+    let st = state.clone();
+    let handle = tokio::spawn(async move {
+        tls::serve(listener, tls, app, st.shutdown.clone(), grace).await;
+        // In-flight processing finishes (or the grace runs out) before the process exits.
+        st.tasks.close();
+        let _ = tokio::time::timeout(grace, st.tasks.wait()).await;
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Running {
+        addr,
+        state,
+        handle,
+    })
+}
