@@ -315,8 +315,8 @@ pub fn run(engines: &[Box<dyn Engine>], inputs: &Inputs, required: &[String]) ->
 
 /// The baseline policy (`baseline-1`), until the risk engine replaces it:
 /// - any check `fail` → **declined**, risk 1;
-/// - else any `error`, `unsupported` or `warn`, or a required engine whose checks did not all
-///   pass (including `not_performed`) → **review**, risk 0.5;
+/// - else any `error`, `unsupported` or `warn`, or a required engine that did not run (none of
+///   its checks passed) → **review**, risk 0.5;
 /// - else **approved**, risk 0.
 #[must_use]
 pub fn decide(per_engine: Vec<(&'static str, Vec<Check>)>, required: &[String]) -> Outcome {
@@ -341,7 +341,10 @@ pub fn decide(per_engine: Vec<(&'static str, Vec<Check>)>, required: &[String]) 
                 Status::Pass | Status::NotPerformed => {}
             }
         }
-        if is_required && !list.iter().all(|c| c.status.is_pass()) && status != Status::Fail {
+        // A required engine must have run: at least one check passed. Sub-checks it could not
+        // perform (no CRL for the issuer, no AA key on the chip) are reported, and do not by
+        // themselves stop an approval; a warning, error or unsupported algorithm does.
+        if is_required && !list.iter().any(|c| c.status.is_pass()) && status != Status::Fail {
             doubtful = true;
             reasons.push(format!("required_not_passed:{engine}"));
         }
