@@ -86,12 +86,61 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
-    /// `local` (a directory) for now.
+    /// `local` (a directory, the embedded default) or `s3` (an S3-compatible bucket that
+    /// several nodes share).
     #[serde(default = "default_storage_kind")]
     pub kind: String,
     /// The directory, for `local`.
     #[serde(default = "default_storage_path")]
     pub path: PathBuf,
+    /// For `s3`: `https://host[:port]` (or `http://` on a trusted network), path-style.
+    #[serde(default)]
+    pub s3_endpoint: Option<String>,
+    /// For `s3`: the bucket, which must exist.
+    #[serde(default)]
+    pub s3_bucket: Option<String>,
+    /// For `s3`: the signing region.
+    #[serde(
+        default = "default_s3_region",
+        skip_serializing_if = "is_default_s3_region"
+    )]
+    pub s3_region: String,
+    /// For `s3`: the access key id.
+    #[serde(default)]
+    pub s3_access_key_id: Option<String>,
+    /// For `s3`: a file holding the secret access key (mode 0600), never the key itself.
+    #[serde(default)]
+    pub s3_secret_key_file: Option<PathBuf>,
+    /// For `s3`: a key prefix inside the bucket, e.g. `idverify/`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub s3_prefix: String,
+    /// For `s3` over HTTPS: PEM CA certificates to trust (default: the system bundle).
+    #[serde(default)]
+    pub s3_ca_file: Option<PathBuf>,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".to_owned()
+}
+
+fn is_default_s3_region(r: &str) -> bool {
+    r == "us-east-1"
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            kind: default_storage_kind(),
+            path: default_storage_path(),
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: default_s3_region(),
+            s3_access_key_id: None,
+            s3_secret_key_file: None,
+            s3_prefix: String::new(),
+            s3_ca_file: None,
+        }
+    }
 }
 
 fn default_storage_kind() -> String {
@@ -314,10 +363,7 @@ impl Config {
                 url: "sqlite://idverify.db".to_owned(),
                 schema: None,
             },
-            storage: StorageConfig {
-                kind: default_storage_kind(),
-                path: default_storage_path(),
-            },
+            storage: StorageConfig::default(),
             secrets: SecretsConfig {
                 master_key_file: PathBuf::from("secrets/master.key"),
                 token_key_file: PathBuf::from("secrets/token.key"),
@@ -431,8 +477,30 @@ impl Config {
                 return bad("policy.required", "unknown engine");
             }
         }
-        if self.storage.kind != "local" {
-            return bad("storage.kind", "expected `local`");
+        match self.storage.kind.as_str() {
+            "local" => {}
+            "s3" => {
+                for (k, present) in [
+                    ("storage.s3_endpoint", self.storage.s3_endpoint.is_some()),
+                    ("storage.s3_bucket", self.storage.s3_bucket.is_some()),
+                    (
+                        "storage.s3_access_key_id",
+                        self.storage.s3_access_key_id.is_some(),
+                    ),
+                    (
+                        "storage.s3_secret_key_file",
+                        self.storage.s3_secret_key_file.is_some(),
+                    ),
+                ] {
+                    if !present {
+                        return bad(k, "required when storage.kind = \"s3\"");
+                    }
+                }
+                if !self.storage.s3_prefix.is_empty() && !self.storage.s3_prefix.ends_with('/') {
+                    return bad("storage.s3_prefix", "must end with `/`");
+                }
+            }
+            _ => return bad("storage.kind", "expected `local` or `s3`"),
         }
         for o in &self.server.cors_origins {
             if o == "*" {

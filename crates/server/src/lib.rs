@@ -42,6 +42,12 @@ pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 
+/// Installs aws-lc-rs as the process's rustls provider (idempotent): the one TLS provider in
+/// the tree, for the server, the webhook client and HTTPS clients in tests and tools.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// Where the time comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Now, Unix milliseconds.
@@ -271,14 +277,11 @@ impl Default for Options {
 /// # Errors
 /// Any start-up failure, with its code.
 pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Error> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto_provider();
     let secrets = Secrets::load(&config)?;
     let db = store::Db::connect(&config.database_url(), config.database.schema.as_deref()).await?;
     db.migrate().await?;
-    let objects: Arc<dyn store::ObjectStore> = Arc::new(store::LocalDir::open(
-        config.path(&config.storage.path),
-        u64::try_from(config.limits.max_body_bytes).unwrap_or(u64::MAX) + 1024,
-    )?);
+    let objects = open_objects(&config)?;
     let trust = Arc::new(load_trust(&config, options.clock.now_ms())?);
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -304,6 +307,55 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         webhook_wake: tokio::sync::Notify::new(),
         http,
     }))
+}
+
+/// The evidence store the configuration names. A sealed blob is the upload plus its envelope.
+fn open_objects(config: &Config) -> Result<Arc<dyn store::ObjectStore>, Error> {
+    let max_object = u64::try_from(config.limits.max_body_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1024);
+    let c = &config.storage;
+    if c.kind != "s3" {
+        return Ok(Arc::new(store::LocalDir::open(
+            config.path(&c.path),
+            max_object,
+        )?));
+    }
+    let missing = |k: &str| Error::Config(format!("storage.{k}: required for s3"));
+    let secret_file = config.path(
+        c.s3_secret_key_file
+            .as_ref()
+            .ok_or_else(|| missing("s3_secret_key_file"))?,
+    );
+    let secret = std::fs::read_to_string(&secret_file)
+        .map_err(|e| Error::Io(secret_file.display().to_string(), e))?;
+    let ca_pem = match &c.s3_ca_file {
+        Some(p) => {
+            let p = config.path(p);
+            Some(std::fs::read(&p).map_err(|e| Error::Io(p.display().to_string(), e))?)
+        }
+        None => None,
+    };
+    let s3 = store::S3::new(
+        store::S3Config {
+            endpoint: c
+                .s3_endpoint
+                .clone()
+                .ok_or_else(|| missing("s3_endpoint"))?,
+            bucket: c.s3_bucket.clone().ok_or_else(|| missing("s3_bucket"))?,
+            region: c.s3_region.clone(),
+            access_key_id: c
+                .s3_access_key_id
+                .clone()
+                .ok_or_else(|| missing("s3_access_key_id"))?,
+            secret_access_key: Zeroizing::new(secret.trim().to_owned()),
+            prefix: c.s3_prefix.clone(),
+            ca_pem,
+            timeout: Duration::from_secs(30),
+        },
+        max_object,
+    )?;
+    Ok(Arc::new(s3))
 }
 
 fn load_trust(config: &Config, now_ms: i64) -> Result<emrtd::pki::TrustStore, Error> {
