@@ -13,6 +13,8 @@
     reason = "tests"
 )]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -20,14 +22,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A minimal HTTP/1.1 endpoint that answers 200 to everything and counts requests.
 fn webhook_receiver() -> (u16, Arc<AtomicUsize>) {
@@ -74,27 +68,8 @@ async fn serve_connects_only_to_the_configured_webhook() {
         strace.is_ok_and(|o| o.status.success()),
         "strace is missing: run scripts/setup"
     );
-    let dir = std::env::temp_dir().join(format!("idverify-no-outbound-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let port = free_port();
-    let init = Command::new(env!("CARGO_BIN_EXE_idverify"))
-        .args(["init", "--data"])
-        .arg(&dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&init.stdout);
-    let api_key = stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("API key:"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let port = common::free_port();
+    let (dir, api_key) = common::init("no-outbound", port);
 
     let (hook_port, deliveries) = webhook_receiver();
     let log: PathBuf = dir.join("strace.log");
@@ -118,28 +93,9 @@ async fn serve_connects_only_to_the_configured_webhook() {
         .spawn()
         .unwrap();
 
-    let cert = std::fs::read(dir.join("tls/cert.pem")).unwrap();
-    server::install_crypto_provider();
-    let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(&cert).unwrap()])
-        .no_proxy()
-        .build()
-        .unwrap();
+    let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
-    let mut up = false;
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the server did not come up");
+    common::wait_ready(&client, &base).await;
 
     let created: serde_json::Value = client
         .post(format!("{base}/v1/verifications"))

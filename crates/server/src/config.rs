@@ -311,22 +311,13 @@ impl Default for WebhooksConfig {
 }
 
 /// `[policy]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
-    /// Engines whose checks must all pass for an automatic approval (`mrz`, `chip`, `document`,
-    /// `face`, `liveness`); a required engine that did not run sends the case to review.
-    pub required: Vec<String>,
-}
-
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        PolicyConfig {
-            required: ["mrz", "chip", "document", "face", "liveness"]
-                .map(str::to_owned)
-                .to_vec(),
-        }
-    }
+    /// The risk policy (TOML, see `crates/risk`): weights, hard rules, thresholds and what each
+    /// document type requires. Reloaded when it changes. Absent: the shipped default policy.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
 }
 
 /// `[trust]`
@@ -374,7 +365,9 @@ impl Config {
             limits: LimitsConfig::default(),
             retention: RetentionConfig::default(),
             webhooks: WebhooksConfig::default(),
-            policy: PolicyConfig::default(),
+            policy: PolicyConfig {
+                file: Some(PathBuf::from("policy.toml")),
+            },
             trust: TrustConfig {
                 csca_path: Some(PathBuf::from("trust")),
             },
@@ -471,11 +464,6 @@ impl Config {
         }
         if self.webhooks.max_attempts < 1 {
             return bad("webhooks.max_attempts", "must be ≥ 1");
-        }
-        for r in &self.policy.required {
-            if !crate::pipeline::ENGINES.contains(&r.as_str()) {
-                return bad("policy.required", "unknown engine");
-            }
         }
         match self.storage.kind.as_str() {
             "local" => {}

@@ -145,6 +145,12 @@ pub async fn init(config: Config, now_ms: i64) -> Result<Initialised, Error> {
         let p = config.path(&sub);
         std::fs::create_dir_all(&p).map_err(io(&p))?;
     }
+    if let Some(p) = &config.policy.file {
+        let p = config.path(p);
+        if !p.exists() {
+            std::fs::write(&p, risk::DEFAULT_POLICY_TOML).map_err(io(&p))?;
+        }
+    }
     let text = format!(
         "# idverify configuration. Every key can be overridden by an environment variable\n# IDVERIFY_<SECTION>__<KEY>, e.g. IDVERIFY_SERVER__LISTEN=0.0.0.0:8443.\n# Relative paths are relative to this directory.\n\n{}",
         toml::to_string(&config).map_err(|e| Error::Config(e.to_string()))?

@@ -78,6 +78,33 @@ async fn load_inputs(state: &Shared, id: &str, now_ms: i64) -> Result<Inputs, Ap
     Ok(inputs)
 }
 
+/// The behavioural signals the store knows: how long the session took (creation to
+/// submission) and how many attempts the integrator's reference has had.
+async fn behaviour(state: &Shared, id: &str, now: i64) -> Result<pipeline::Behaviour, ApiError> {
+    let v = state.db.verification(id).await?;
+    let submitted = if v.status == S::Processing {
+        v.updated_at_ms
+    } else {
+        now
+    };
+    let session_duration = u64::try_from(submitted.saturating_sub(v.created_at_ms))
+        .ok()
+        .map(std::time::Duration::from_millis);
+    let attempts = match &v.reference {
+        Some(r) => Some(
+            state
+                .db
+                .attempts_with_reference(&v.api_key_prefix, r, v.created_at_ms)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(pipeline::Behaviour {
+        session_duration,
+        attempts: attempts.and_then(|n| u32::try_from(n).ok()),
+    })
+}
+
 /// Processes one submitted verification: engines, decision, result, audit event, retention,
 /// webhooks.
 ///
@@ -87,10 +114,12 @@ pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
     let now = state.now_ms();
     let inputs = load_inputs(state, id, now).await?;
     let engines = state.engines.clone();
-    let required = state.config.policy.required.clone();
-    let outcome = tokio::task::spawn_blocking(move || pipeline::run(&engines, &inputs, &required))
-        .await
-        .map_err(|_| ApiError::internal("engine_task"))?;
+    let policy = state.policy.current();
+    let behaviour = behaviour(state, id, now).await?;
+    let outcome =
+        tokio::task::spawn_blocking(move || pipeline::run(&engines, &inputs, &policy, behaviour))
+            .await
+            .map_err(|_| ApiError::internal("engine_task"))?;
     let decided_at = state.now_ms();
     let result = crate::api::result_json(&outcome, decided_at);
     let status = outcome.decision.status();
@@ -110,6 +139,7 @@ pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
                 "decision": status.as_str(),
                 "risk_score": outcome.risk_score,
                 "policy": outcome.policy,
+                "policy_hash": outcome.policy_hash,
                 "reasons": outcome.reasons,
             }),
         )

@@ -4,7 +4,8 @@
 //!   with every secret generated (no default passwords).
 //! - [`api`]: the routes — verifications, SDK uploads, submit, results, webhooks' delivery log,
 //!   health, readiness, metrics, the OpenAPI document — and their credentials.
-//! - [`pipeline`]: the engines behind one trait, and the baseline decision policy.
+//! - [`pipeline`]: the engines behind one trait, and the decision by the risk engine;
+//!   [`policy`]: the policy file, validated and reloaded when it changes.
 //! - [`webhooks`], [`jobs`]: the delivery worker, expiry and the retention purge.
 //! - [`tls`]: rustls (aws-lc-rs) and the accept loop with graceful shutdown.
 //!
@@ -19,6 +20,7 @@ pub mod init;
 pub mod jobs;
 pub mod metrics;
 pub mod pipeline;
+pub mod policy;
 pub mod ratelimit;
 pub mod tls;
 pub mod webhooks;
@@ -181,6 +183,8 @@ pub struct AppState {
     pub secrets: Secrets,
     /// The engines.
     pub engines: Arc<Vec<Box<dyn pipeline::Engine>>>,
+    /// The decision policy in force.
+    pub policy: policy::PolicyStore,
     /// Per-API-key budget.
     pub api_limiter: ratelimit::Limiter,
     /// Per-verification SDK budget.
@@ -296,6 +300,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         sdk_limiter: ratelimit::Limiter::new(config.limits.sdk_per_minute),
         ip_limiter: ratelimit::Limiter::new(config.limits.ip_per_minute),
         engines: Arc::new(pipeline::engines(trust)),
+        policy: policy::PolicyStore::load(&config)?,
         config,
         db,
         objects,

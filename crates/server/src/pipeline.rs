@@ -1,4 +1,4 @@
-//! The engines behind one trait, and the baseline decision policy.
+//! The engines behind one trait, and the decision by the risk engine under the configured policy.
 //!
 //! Each engine is pure: it gets the decrypted evidence (in memory only) and returns checks of
 //! the one shape every engine shares. An engine whose model or code does not exist yet reports
@@ -16,9 +16,6 @@ use zeroize::Zeroizing;
 
 /// The engines, by the name the policy uses.
 pub const ENGINES: [&str; 5] = ["mrz", "chip", "document", "face", "liveness"];
-
-/// The policy version recorded with every decision.
-pub const POLICY_VERSION: &str = "baseline-1";
 
 const MRZ_MISMATCH: ReasonCode = ReasonCode::new("chip_mrz_mismatch");
 const AA_NO_CHALLENGE: ReasonCode = ReasonCode::new("aa_challenge_missing");
@@ -246,9 +243,9 @@ pub fn engines(trust: Arc<TrustStore>) -> Vec<Box<dyn Engine>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
-    /// Every required check passed.
+    /// Every required check passed and the score is below the review threshold.
     Approved,
-    /// A check failed.
+    /// A hard rule declined, or the score reached the decline threshold.
     Declined,
     /// A human must look.
     Review,
@@ -266,6 +263,16 @@ impl Decision {
     }
 }
 
+impl From<risk::Decision> for Decision {
+    fn from(d: risk::Decision) -> Self {
+        match d {
+            risk::Decision::Approved => Decision::Approved,
+            risk::Decision::Review => Decision::Review,
+            risk::Decision::Declined => Decision::Declined,
+        }
+    }
+}
+
 /// One engine's part of the result.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineResult {
@@ -273,30 +280,55 @@ pub struct EngineResult {
     pub engine: &'static str,
     /// The worst status of its checks.
     pub status: Status,
-    /// Whether the policy requires it.
+    /// Whether the document type's requirements name one of its checks.
     pub required: bool,
 }
 
-/// The result of a verification, as the API returns it.
+/// What the server knows of the session itself, beside the evidence (behavioural signals).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Behaviour {
+    /// From creation to submission.
+    pub session_duration: Option<std::time::Duration>,
+    /// Verifications of the integrator's same reference, this one included.
+    pub attempts: Option<u32>,
+}
+
+/// The result of a verification, as the API returns it: the risk engine's assessment, flattened.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// 0 (no risk found) … 1 (a check failed); see [`decide`].
+    /// 0 (no risk found) … 1: the sum of `contributions[].points`.
     pub risk_score: f64,
-    /// The policy that decided.
-    pub policy: &'static str,
-    /// Why, as stable codes: `check_failed:<check>`, `required_not_passed:<engine>`, …
+    /// The version of the policy that decided.
+    pub policy: String,
+    /// The SHA-256 of that policy's text.
+    pub policy_hash: String,
+    /// The document type the requirements were taken for (`TD1`, `TD2`, `TD3`, `MRV`).
+    pub document_type: Option<String>,
+    /// Why, as stable codes: `hard_rule:<id>`, `required_not_passed:<pattern>`, …
     pub reasons: Vec<String>,
+    /// Each factor's share of the score.
+    pub contributions: Vec<risk::Contribution>,
+    /// Hard rules that fired.
+    pub hard_rules_fired: Vec<risk::FiredRule>,
+    /// The document type's requirements, met or not.
+    pub requirements: Vec<risk::Requirement>,
     /// Per engine.
     pub engines: Vec<EngineResult>,
-    /// Every check.
+    /// Every check: the engines' and those the policy derived from behaviour and data.
     pub checks: Vec<Check>,
 }
 
-/// Runs every engine (an engine that panics becomes one `error` check) and decides.
+/// Runs every engine (an engine that panics becomes one `error` check), then the risk engine
+/// under `policy`.
 #[must_use]
-pub fn run(engines: &[Box<dyn Engine>], inputs: &Inputs, required: &[String]) -> Outcome {
+pub fn run(
+    engines: &[Box<dyn Engine>],
+    inputs: &Inputs,
+    policy: &risk::Policy,
+    behaviour: Behaviour,
+) -> Outcome {
     let mut per_engine = Vec::new();
     for e in engines {
         let checks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.run(inputs)))
@@ -310,63 +342,103 @@ pub fn run(engines: &[Box<dyn Engine>], inputs: &Inputs, required: &[String]) ->
             });
         per_engine.push((e.name(), checks));
     }
-    decide(per_engine, required)
+    let document = document_facts(inputs);
+    decide(per_engine, policy, behaviour, document)
 }
 
-/// The baseline policy (`baseline-1`), until the risk engine replaces it:
-/// - any check `fail` → **declined**, risk 1;
-/// - else any `error`, `unsupported` or `warn`, or a required engine that did not run (none of
-///   its checks passed) → **review**, risk 0.5;
-/// - else **approved**, risk 0.
-#[must_use]
-pub fn decide(per_engine: Vec<(&'static str, Vec<Check>)>, required: &[String]) -> Outcome {
-    let mut reasons = Vec::new();
-    let mut engines = Vec::new();
-    let mut checks = Vec::new();
-    let mut failed = false;
-    let mut doubtful = false;
-    for (engine, list) in per_engine {
-        let status = checks::summarise(&list);
-        let is_required = required.iter().any(|r| r == engine);
-        for c in &list {
-            match c.status {
-                Status::Fail => {
-                    failed = true;
-                    reasons.push(format!("check_failed:{}", c.check));
-                }
-                Status::Error | Status::Unsupported | Status::Warn => {
-                    doubtful = true;
-                    reasons.push(format!("check_{}:{}", c.status.as_str(), c.check));
-                }
-                Status::Pass | Status::NotPerformed => {}
-            }
-        }
-        // A required engine must have run: at least one check passed. Sub-checks it could not
-        // perform (no CRL for the issuer, no AA key on the chip) are reported, and do not by
-        // themselves stop an approval; a warning, error or unsupported algorithm does.
-        if is_required && !list.iter().any(|c| c.status.is_pass()) && status != Status::Fail {
-            doubtful = true;
-            reasons.push(format!("required_not_passed:{engine}"));
-        }
-        engines.push(EngineResult {
-            engine,
-            status,
-            required: is_required,
-        });
-        checks.extend(list);
-    }
-    let (decision, risk_score) = if failed {
-        (Decision::Declined, 1.0)
-    } else if doubtful {
-        (Decision::Review, 0.5)
-    } else {
-        (Decision::Approved, 0.0)
+/// What the evidence says about the document itself: its type and the holder's age, from the
+/// chip's DG1 where present (it is what Passive Authentication covers), else the printed MRZ.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentFacts {
+    /// `TD1`, `TD2`, `TD3` or `MRV`.
+    pub document_type: Option<String>,
+    /// Whole years on the day of the verification.
+    pub age_years: Option<u32>,
+}
+
+fn document_facts(inputs: &Inputs) -> DocumentFacts {
+    let Some(today) = inputs.today() else {
+        return DocumentFacts::default();
     };
+    let options = mrz::ParseOptions::new(today);
+    let parsed = inputs
+        .get("chip/dg1")
+        .and_then(|b| emrtd::lds::Dg1::parse(b, &options).ok().map(|d| d.mrz))
+        .or_else(|| {
+            inputs
+                .get("document/mrz")
+                .and_then(|t| mrz::Mrz::parse_bytes(t, &options).ok())
+        });
+    let Some(m) = parsed else {
+        return DocumentFacts::default();
+    };
+    let document_type = match m.format() {
+        mrz::Format::Td1 => "TD1",
+        mrz::Format::Td2 | mrz::Format::FrenchId => "TD2",
+        mrz::Format::Td3 => "TD3",
+        mrz::Format::MrvA | mrz::Format::MrvB => "MRV",
+    };
+    let ymd = |d: mrz::Date| {
+        (
+            i32::from(d.year()),
+            u32::from(d.month()),
+            u32::from(d.day()),
+        )
+    };
+    DocumentFacts {
+        document_type: Some(document_type.to_owned()),
+        age_years: m
+            .birth_date()
+            .and_then(|b| risk::age_years(ymd(b), ymd(today))),
+    }
+}
+
+/// The risk engine over the engines' checks: the policy's factors, hard rules, the document
+/// type's requirements and thresholds (see `crates/risk`).
+#[must_use]
+pub fn decide(
+    per_engine: Vec<(&'static str, Vec<Check>)>,
+    policy: &risk::Policy,
+    behaviour: Behaviour,
+    document: DocumentFacts,
+) -> Outcome {
+    let signals = risk::Signals {
+        checks: per_engine
+            .iter()
+            .flat_map(|(_, c)| c.iter().cloned())
+            .collect(),
+        document_type: document.document_type,
+        attempts: behaviour.attempts,
+        session_duration: behaviour.session_duration,
+        device_repeats: None,
+        duplicate_face_similarity: None,
+        age_years: document.age_years,
+    };
+    let a = risk::assess(policy, &signals);
+    let required_engines: Vec<&str> = policy
+        .document_rule(a.document_type.as_deref())
+        .map(|r| r.require.iter().filter_map(|p| p.engine()).collect())
+        .unwrap_or_default();
+    let engines = per_engine
+        .iter()
+        .map(|(engine, list)| EngineResult {
+            engine,
+            status: checks::summarise(list),
+            required: required_engines.contains(engine),
+        })
+        .collect();
+    let mut checks = signals.checks;
+    checks.extend(a.derived_checks);
     Outcome {
-        decision,
-        risk_score,
-        policy: POLICY_VERSION,
-        reasons,
+        decision: a.decision.into(),
+        risk_score: a.score,
+        policy: a.policy_version,
+        policy_hash: a.policy_hash,
+        document_type: a.document_type,
+        reasons: a.reasons,
+        contributions: a.contributions,
+        hard_rules_fired: a.hard_rules_fired,
+        requirements: a.requirements,
         engines,
         checks,
     }
@@ -375,6 +447,11 @@ pub fn decide(per_engine: Vec<(&'static str, Vec<Check>)>, required: &[String]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// MRZ and chip decide; see the file.
+    fn policy() -> risk::Policy {
+        risk::Policy::from_toml(include_str!("../testdata/policy-mrz-chip.toml")).unwrap()
+    }
 
     fn inputs(files: &[(&str, &[u8])]) -> Inputs {
         Inputs {
@@ -391,36 +468,63 @@ mod tests {
     #[test]
     fn nothing_uploaded_is_review_with_every_engine_not_performed() {
         let e = engines(Arc::new(TrustStore::new()));
-        let out = run(&e, &inputs(&[]), &["mrz".to_owned()]);
+        let out = run(&e, &inputs(&[]), &policy(), Behaviour::default());
         assert_eq!(out.decision, Decision::Review);
         assert!(out.checks.iter().all(|c| c.status == Status::NotPerformed));
-        assert_eq!(out.reasons, vec!["required_not_passed:mrz".to_owned()]);
+        assert!(
+            out.reasons
+                .contains(&"required_not_passed:mrz.check_digits".to_owned()),
+            "{:?}",
+            out.reasons
+        );
+        assert_eq!(out.policy, "test-mrz-chip-1");
+        assert!(out.policy_hash.starts_with("sha256:"));
     }
 
     #[test]
-    fn a_valid_mrz_alone_approves_only_if_only_mrz_is_required() {
+    fn a_valid_mrz_alone_approves_only_where_the_policy_requires_no_more() {
         let mrz = b"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
         let e = engines(Arc::new(TrustStore::new()));
         let mut i = inputs(&[("document/mrz", mrz)]);
         i.now_ms = 1_293_840_000_000; // 2011-01-01, before the specimen expires
-        let out = run(&e, &i, &["mrz".to_owned()]);
+        // A passport (TD3): this policy wants the chip too.
+        let out = run(&e, &i, &policy(), Behaviour::default());
+        assert_eq!(out.document_type.as_deref(), Some("TD3"));
+        assert_eq!(out.decision, Decision::Review, "{:?}", out.reasons);
+        assert!(
+            out.reasons
+                .contains(&"required_not_passed:chip.sod.signature".to_owned())
+        );
+        let chip = out.engines.iter().find(|e| e.engine == "chip").unwrap();
+        assert!(chip.required);
+        // An identity card (TD1): the MRZ suffices under this policy.
+        let td1 = b"I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+        let mut i1 = inputs(&[("document/mrz", td1)]);
+        i1.now_ms = i.now_ms;
+        let out = run(&e, &i1, &policy(), Behaviour::default());
+        assert_eq!(out.document_type.as_deref(), Some("TD1"));
         assert_eq!(out.decision, Decision::Approved, "{:?}", out.reasons);
-        let out = run(&e, &i, &["mrz".to_owned(), "face".to_owned()]);
-        assert_eq!(out.decision, Decision::Review);
-        assert!(out.reasons.contains(&"required_not_passed:face".to_owned()));
+        assert_eq!(out.risk_score, 0.0);
+        let points: f64 = out.contributions.iter().map(|c| c.points).sum();
+        assert_eq!(points, out.risk_score);
         // A wrong check digit declines.
         let bad = b"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C37UTO7408122F1204159ZE184226B<<<<<10";
         let mut i = inputs(&[("document/mrz", bad)]);
         i.now_ms = 1_293_840_000_000;
-        let out = run(&e, &i, &["mrz".to_owned()]);
+        let out = run(&e, &i, &policy(), Behaviour::default());
         assert_eq!(out.decision, Decision::Declined);
-        assert_eq!(out.risk_score, 1.0);
+        assert!(out.reasons.contains(&"hard_rule:any_failure".to_owned()));
     }
 
     #[test]
     fn images_without_their_engine_are_engine_unavailable() {
         let e = engines(Arc::new(TrustStore::new()));
-        let out = run(&e, &inputs(&[("selfie", b"x")]), &[]);
+        let out = run(
+            &e,
+            &inputs(&[("selfie", b"x")]),
+            &policy(),
+            Behaviour::default(),
+        );
         let face = out
             .checks
             .iter()

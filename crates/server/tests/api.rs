@@ -95,7 +95,7 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
         let (hook, rec) = receiver(&[]).await;
         let h = start(backend, "happy", |c| {
             trust_csca(c);
-            c.policy.required = vec!["mrz".into(), "chip".into()];
+            common::mrz_chip_policy(c);
             c.webhooks.urls = vec![hook.clone()];
         })
         .await;
@@ -132,7 +132,21 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
         assert_eq!(v["status"], "approved", "{backend:?}: {v:#}");
         assert_eq!(v["result"]["decision"], "approved");
         assert_eq!(v["result"]["risk_score"], 0.0);
-        assert_eq!(v["result"]["policy"], "baseline-1");
+        assert_eq!(v["result"]["policy"], "test-mrz-chip-1");
+        assert!(
+            v["result"]["policy_hash"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        assert_eq!(v["result"]["document_type"], "TD3");
+        let points: f64 = v["result"]["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["points"].as_f64().unwrap())
+            .sum();
+        assert_eq!(points, 0.0);
         assert_eq!(check(&v, "chip.active_authentication")["status"], "pass");
         assert_eq!(check(&v, "chip.dg1_matches_mrz")["status"], "pass");
         assert_eq!(check(&v, "mrz.check_digits")["status"], "pass");
@@ -214,11 +228,12 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
     }
 }
 
+/// Under the shipped default policy, a chip that fails Active Authentication is declined by
+/// its `chip_cloned` hard rule, whatever else passed.
 #[tokio::test]
 async fn a_cloned_chip_is_declined() {
     let h = start(Backend::Sqlite, "clone", |c| {
         trust_csca(c);
-        c.policy.required = vec!["chip".into()];
     })
     .await;
     let (id, token, _) = h.create().await;
@@ -233,11 +248,19 @@ async fn a_cloned_chip_is_declined() {
     let v = h.wait_decided(&id).await;
     assert_eq!(v["status"], "declined", "{v:#}");
     assert_eq!(check(&v, "chip.active_authentication")["status"], "fail");
+    assert_eq!(v["result"]["policy"], "default-2026-12");
+    let fired = v["result"]["hard_rules_fired"].as_array().unwrap();
+    assert!(
+        fired.iter().any(|r| r["id"] == "chip_cloned"
+            && r["effect"] == "decline"
+            && r["check"] == "chip.active_authentication"),
+        "{fired:#?}"
+    );
     assert!(
         v["result"]["reasons"]
             .as_array()
             .unwrap()
-            .contains(&json!("check_failed:chip.active_authentication"))
+            .contains(&json!("hard_rule:chip_cloned"))
     );
     h.shutdown().await;
 }
@@ -950,4 +973,63 @@ async fn evidence_on_an_s3_store_is_sealed_and_erased() {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The policy file is reloaded when it changes: the next decision records the new version; an
+/// invalid edit is refused and the last valid policy stays; a server does not start on an
+/// invalid policy, and says what is wrong.
+#[tokio::test]
+async fn the_policy_is_hot_reloaded_and_an_invalid_one_is_refused() {
+    let h = start(Backend::Sqlite, "policy", |c| common::mrz_chip_policy(c)).await;
+    let decide = || async {
+        let (id, token, _) = h.create().await;
+        h.put(&id, "document/mrz", &token, "text/plain", MRZ.into())
+            .await;
+        h.client
+            .post(h.url(&format!("/v1/verifications/{id}/submit")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        h.wait_decided(&id).await
+    };
+    assert_eq!(decide().await["result"]["policy"], "test-mrz-chip-1");
+    let path = h.dir.join("policy.toml");
+    let touch = |secs: u64| {
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        let written = f.metadata().unwrap().modified().unwrap();
+        f.set_modified(written + std::time::Duration::from_secs(secs))
+            .unwrap();
+    };
+    let text = include_str!("../testdata/policy-mrz-chip.toml");
+    std::fs::write(&path, text.replace("test-mrz-chip-1", "test-mrz-chip-2")).unwrap();
+    touch(10);
+    let v = decide().await;
+    assert_eq!(v["result"]["policy"], "test-mrz-chip-2");
+    let hash2 = v["result"]["policy_hash"].clone();
+    // A weight out of range: refused, the previous policy keeps deciding.
+    std::fs::write(&path, text.replace("weight = 0.3", "weight = 1.3")).unwrap();
+    touch(20);
+    let v = decide().await;
+    assert_eq!(v["result"]["policy"], "test-mrz-chip-2");
+    assert_eq!(v["result"]["policy_hash"], hash2);
+    h.shutdown().await;
+
+    // Start-up refuses it, naming the key.
+    let mut config = server::Config::load(path.parent().unwrap(), &Default::default()).unwrap();
+    config.server.listen = "127.0.0.1:0".into();
+    let started = server::start(
+        config,
+        server::Options {
+            insecure_http: false,
+            clock: std::sync::Arc::new(server::ManualClock::new(common::T0)),
+            background_jobs: false,
+        },
+    )
+    .await;
+    let Err(err) = started else {
+        panic!("an invalid policy must stop the start");
+    };
+    assert_eq!(err.code(), "config_invalid");
+    assert!(err.to_string().contains("factors.mrz.weight"), "{err}");
 }

@@ -235,6 +235,12 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             created_at_ms BIGINT NOT NULL)",
         ],
     ),
+    (
+        3,
+        &[
+            "CREATE INDEX IF NOT EXISTS verifications_reference ON verifications (api_key_prefix, reference)",
+        ],
+    ),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -392,6 +398,25 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// How many verifications one API key created for one reference of its own, up to
+    /// `created_at_ms` (the attempts of one applicant, as the risk engine counts them).
+    pub async fn attempts_with_reference(
+        &self,
+        api_key_prefix: &str,
+        reference: &str,
+        created_at_ms: i64,
+    ) -> Result<i64, DbError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM verifications WHERE api_key_prefix = $1 AND reference = $2 AND created_at_ms <= $3",
+        )
+        .bind(api_key_prefix)
+        .bind(reference)
+        .bind(created_at_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// How many verifications are in each state (for `/metrics`).

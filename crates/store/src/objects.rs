@@ -3,8 +3,8 @@
 //!
 //! Keys are validated ([`ObjectKey`]): lowercase ASCII letters, digits, `-`, `_`, `.` in `/`
 //! separated segments, no empty, `.` or `..` segment — no path traversal, whatever a caller
-//! passes. Writes are atomic (temporary file, fsync, rename), so a crash or a rejected upload
-//! never leaves a partial object behind.
+//! passes. Writes are atomic and durable (temporary file, fsync, rename, fsync of the
+//! directory), so a crash or a rejected upload never leaves a partial object behind.
 
 use std::fmt;
 use std::io::Write;
@@ -114,9 +114,23 @@ pub struct LocalDir {
 
 impl LocalDir {
     /// A store rooted at `root` (created if absent), refusing objects above `max_object` bytes.
+    ///
+    /// A directory belongs to one server process: temporary files a killed writer left behind
+    /// (never visible as objects) are removed here.
     pub fn open(root: impl Into<PathBuf>, max_object: u64) -> Result<LocalDir, Error> {
         let root = root.into();
         std::fs::create_dir_all(&root)?;
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    stack.push(entry.path());
+                } else if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                    std::fs::remove_file(entry.path())?;
+                }
+            }
+        }
         Ok(LocalDir { root, max_object })
     }
 
@@ -155,6 +169,8 @@ impl ObjectStore for LocalDir {
             f.write_all(bytes)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)?;
+            // The rename is durable only once the directory itself is synced.
+            std::fs::File::open(dir)?.sync_all()?;
             Ok(())
         })();
         if result.is_err() {

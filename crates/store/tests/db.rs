@@ -161,7 +161,10 @@ async fn the_audit_chain_survives_storage_and_a_tampered_row_is_caught() {
                 actor: "api_key:abcdefgh".into(),
                 action: "verification.created".into(),
                 subject: format!("ver_{i}"),
-                details: serde_json::json!({"z": 1, "a": [1, 2, {"k": "v"}], "n": i}),
+                // Floats such as risk scores must read back bit-identical, or the MAC breaks.
+                details: serde_json::json!({"z": 1, "a": [1, 2, {"k": "v"}], "n": i,
+                    "score": 0.275 + f64::from(u32::try_from(i).unwrap()) * 0.1 + 1e-17,
+                    "tiny": 0.1_f64 + 0.2}),
             };
             db.append_audit(&key, entry).await.unwrap();
         }

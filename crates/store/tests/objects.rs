@@ -108,3 +108,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_killed_writers_temporary_files_are_swept_at_open() {
+    let root = dir("sweep");
+    let s = LocalDir::open(&root, 1 << 10).unwrap();
+    let k = ObjectKey::new("ver_1/selfie").unwrap();
+    s.put(&k, b"kept").unwrap();
+    std::fs::write(root.join("ver_1").join(".tmp-0123abcd"), b"half").unwrap();
+    let s = LocalDir::open(&root, 1 << 10).unwrap();
+    assert_eq!(s.get(&k).unwrap(), b"kept");
+    assert!(!root.join("ver_1").join(".tmp-0123abcd").exists());
+    assert_eq!(s.list(&ObjectKey::new("ver_1").unwrap()).unwrap(), vec![k]);
+}

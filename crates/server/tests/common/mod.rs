@@ -210,6 +210,17 @@ pub fn chip() -> (Vec<u8>, emrtd_testkit::TestChip) {
 pub const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F3104150ZE184226B<<<<<16";
 
+/// Makes `config` decide by the test policy in which the MRZ and the chip alone decide
+/// (`testdata/policy-mrz-chip.toml`); `init` keeps the file it finds.
+pub fn mrz_chip_policy(config: &Config) {
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    std::fs::write(
+        config.data_dir.join("policy.toml"),
+        include_str!("../../testdata/policy-mrz-chip.toml"),
+    )
+    .unwrap();
+}
+
 /// A small real JPEG (the imaging crate's fixture).
 pub fn jpeg() -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../imaging/tests/data/face.jpg"))

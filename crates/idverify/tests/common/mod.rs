@@ -1,0 +1,76 @@
+//! A real `idverify serve` process for the binary's end-to-end tests: a data directory made by
+//! `idverify init`, the HTTPS client that trusts its certificate, and readiness polling.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    dead_code,
+    reason = "tests"
+)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh data directory initialised for `127.0.0.1:port`; returns it and the first API key.
+pub fn init(name: &str, port: u16) -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("idverify-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let init = Command::new(env!("CARGO_BIN_EXE_idverify"))
+        .args(["init", "--data"])
+        .arg(&dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&init.stdout);
+    let api_key = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API key:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    (dir, api_key)
+}
+
+/// An HTTPS client that trusts only the data directory's certificate and ignores any proxy.
+pub fn client(dir: &Path) -> reqwest::Client {
+    let cert = std::fs::read(dir.join("tls/cert.pem")).unwrap();
+    server::install_crypto_provider();
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&cert).unwrap()])
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// Waits until `/readyz` answers 200 (at most 15 s).
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server at {base} did not come up");
+}
