@@ -25,6 +25,9 @@ enum Command {
     /// eMRTD chip data (ICAO 9303 Parts 10–12): Passive and Active Authentication.
     #[command(subcommand)]
     Chip(cmd::chip::ChipCommand),
+    /// Faces: compare two photos, evaluate matching over labelled pairs.
+    #[command(subcommand)]
+    Face(cmd::face::FaceCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Chip(c) => cmd::chip::run(c),
+        Command::Face(c) => cmd::face::run(c),
         Command::Audit(c) => cmd::audit::run(c),
         Command::Init(a) => cmd::server::init(a),
         Command::Serve(a) => cmd::server::serve(a),

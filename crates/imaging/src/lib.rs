@@ -9,6 +9,9 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+mod transform;
+pub use transform::Affine;
+
 /// The container or codestream format of an encoded image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {

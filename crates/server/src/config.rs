@@ -39,6 +39,9 @@ pub struct Config {
     /// Trust anchors for Passive Authentication.
     #[serde(default)]
     pub trust: TrustConfig,
+    /// The ML models (face engine).
+    #[serde(default)]
+    pub models: ModelsConfig,
     /// The data directory every relative path is resolved against (not in the file).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -320,6 +323,24 @@ pub struct PolicyConfig {
     pub file: Option<PathBuf>,
 }
 
+/// `[models]`
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsConfig {
+    /// The models directory `scripts/setup` writes (every file is checked against its pinned
+    /// SHA-256 at start-up; a missing or altered one stops the start). Absent: the face engine
+    /// reports `not_performed` / `engine_unavailable`.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// `full` (BlazeFace full range, the default) or `short` (faces close to the camera).
+    #[serde(default = "default_detector")]
+    pub detector: String,
+}
+
+fn default_detector() -> String {
+    "full".to_owned()
+}
+
 /// `[trust]`
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -367,6 +388,10 @@ impl Config {
             webhooks: WebhooksConfig::default(),
             policy: PolicyConfig {
                 file: Some(PathBuf::from("policy.toml")),
+            },
+            models: ModelsConfig {
+                dir: None,
+                detector: default_detector(),
             },
             trust: TrustConfig {
                 csca_path: Some(PathBuf::from("trust")),
@@ -489,6 +514,9 @@ impl Config {
                 }
             }
             _ => return bad("storage.kind", "expected `local` or `s3`"),
+        }
+        if !matches!(self.models.detector.as_str(), "full" | "short") {
+            return bad("models.detector", "expected `full` or `short`");
         }
         for o in &self.server.cors_origins {
             if o == "*" {

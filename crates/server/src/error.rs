@@ -30,6 +30,9 @@ pub enum Error {
     /// The trust store could not be loaded.
     #[error("trust store: {0}")]
     Trust(String),
+    /// A model is missing, altered or does not load.
+    #[error("models: {1}")]
+    Models(&'static str, String),
 }
 
 impl Error {
@@ -44,6 +47,7 @@ impl Error {
             Error::Tls(_) => "tls_invalid",
             Error::Io(..) => "io_error",
             Error::Trust(_) => "trust_store_invalid",
+            Error::Models(code, _) => code,
         }
     }
 }
@@ -144,7 +148,11 @@ impl From<store::DbError> for ApiError {
                 "invalid_state",
                 format!("the verification is {actual}; this request does not apply"),
             ),
-            store::DbError::Sql(_) => ApiError::unavailable("database_unavailable"),
+            store::DbError::Sql(e) => {
+                // The driver's message names tables and constraints, never bound values.
+                tracing::warn!(error = %e, "database error");
+                ApiError::unavailable("database_unavailable")
+            }
             other => ApiError::internal(other.code()),
         }
     }

@@ -299,7 +299,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         api_limiter: ratelimit::Limiter::new(config.limits.api_key_per_minute),
         sdk_limiter: ratelimit::Limiter::new(config.limits.sdk_per_minute),
         ip_limiter: ratelimit::Limiter::new(config.limits.ip_per_minute),
-        engines: Arc::new(pipeline::engines(trust)),
+        engines: Arc::new(pipeline::engines(trust, load_face(&config)?)),
         policy: policy::PolicyStore::load(&config)?,
         config,
         db,
@@ -361,6 +361,28 @@ fn open_objects(config: &Config) -> Result<Arc<dyn store::ObjectStore>, Error> {
         max_object,
     )?;
     Ok(Arc::new(s3))
+}
+
+/// The face engine over the configured models directory, every file checked first.
+fn load_face(config: &Config) -> Result<Option<face::FaceEngine>, Error> {
+    let Some(dir) = &config.models.dir else {
+        tracing::warn!("no [models] dir configured: the face engine reports engine_unavailable");
+        return Ok(None);
+    };
+    let dir = config.path(dir);
+    let models = inference::ModelDir::open_pinned(&dir)
+        .map_err(|e| Error::Models(e.code(), format!("{}: {e}", dir.display())))?;
+    let kind = if config.models.detector == "short" {
+        face::DetectorKind::ShortRange
+    } else {
+        face::DetectorKind::FullRange
+    };
+    let models = face::FaceModels::load(&models, kind)
+        .map_err(|e| Error::Models(e.code(), e.to_string()))?;
+    Ok(Some(face::FaceEngine::new(
+        models,
+        face::FaceConfig::default(),
+    )))
 }
 
 fn load_trust(config: &Config, now_ms: i64) -> Result<emrtd::pki::TrustStore, Error> {

@@ -186,6 +186,38 @@ impl Engine for ChipEngine {
     }
 }
 
+/// The face engine (`crates/face`): the selfie against the document's portrait and against the
+/// chip's DG2 photo (JPEG or JPEG 2000), and the document's portrait against the chip's, each
+/// with the quality of every photo.
+pub struct FaceEngine(pub face::FaceEngine);
+
+impl std::fmt::Debug for FaceEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FaceEngine")
+    }
+}
+
+impl Engine for FaceEngine {
+    fn name(&self) -> &'static str {
+        "face"
+    }
+
+    fn run(&self, inputs: &Inputs) -> Vec<Check> {
+        let dg2 = inputs
+            .get("chip/dg2")
+            .and_then(|b| emrtd::lds::Dg2::parse(b).ok());
+        let chip_photo = dg2
+            .as_ref()
+            .and_then(|d| d.faces().next())
+            .map(|f| f.image.bytes.as_slice());
+        self.0.verify(&face::FaceEvidence {
+            selfie: inputs.get("selfie"),
+            document_photo: inputs.get("document/front"),
+            chip_photo,
+        })
+    }
+}
+
 /// An engine a later release provides: it says so for the evidence it would have examined.
 #[derive(Debug)]
 pub struct Unavailable {
@@ -217,7 +249,15 @@ impl Engine for Unavailable {
 
 /// The engines this build has, in pipeline order.
 #[must_use]
-pub fn engines(trust: Arc<TrustStore>) -> Vec<Box<dyn Engine>> {
+pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Box<dyn Engine>> {
+    let face: Box<dyn Engine> = match face {
+        Some(f) => Box::new(FaceEngine(f)),
+        None => Box::new(Unavailable {
+            name: "face",
+            check: "face.selfie_vs_document",
+            inputs: &["selfie"],
+        }),
+    };
     vec![
         Box::new(Unavailable {
             name: "document",
@@ -226,11 +266,7 @@ pub fn engines(trust: Arc<TrustStore>) -> Vec<Box<dyn Engine>> {
         }),
         Box::new(MrzEngine),
         Box::new(ChipEngine { trust }),
-        Box::new(Unavailable {
-            name: "face",
-            check: "face.selfie_vs_document",
-            inputs: &["selfie"],
-        }),
+        face,
         Box::new(Unavailable {
             name: "liveness",
             check: "liveness.challenge",
@@ -467,7 +503,7 @@ mod tests {
 
     #[test]
     fn nothing_uploaded_is_review_with_every_engine_not_performed() {
-        let e = engines(Arc::new(TrustStore::new()));
+        let e = engines(Arc::new(TrustStore::new()), None);
         let out = run(&e, &inputs(&[]), &policy(), Behaviour::default());
         assert_eq!(out.decision, Decision::Review);
         assert!(out.checks.iter().all(|c| c.status == Status::NotPerformed));
@@ -484,7 +520,7 @@ mod tests {
     #[test]
     fn a_valid_mrz_alone_approves_only_where_the_policy_requires_no_more() {
         let mrz = b"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
-        let e = engines(Arc::new(TrustStore::new()));
+        let e = engines(Arc::new(TrustStore::new()), None);
         let mut i = inputs(&[("document/mrz", mrz)]);
         i.now_ms = 1_293_840_000_000; // 2011-01-01, before the specimen expires
         // A passport (TD3): this policy wants the chip too.
@@ -518,7 +554,7 @@ mod tests {
 
     #[test]
     fn images_without_their_engine_are_engine_unavailable() {
-        let e = engines(Arc::new(TrustStore::new()));
+        let e = engines(Arc::new(TrustStore::new()), None);
         let out = run(
             &e,
             &inputs(&[("selfie", b"x")]),

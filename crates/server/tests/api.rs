@@ -1033,3 +1033,93 @@ async fn the_policy_is_hot_reloaded_and_an_invalid_one_is_refused() {
     assert_eq!(err.code(), "config_invalid");
     assert!(err.to_string().contains("factors.mrz.weight"), "{err}");
 }
+
+fn models_dir() -> std::path::PathBuf {
+    std::env::var_os("IDVERIFY_MODELS_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models"),
+        std::path::PathBuf::from,
+    )
+}
+
+fn deepface(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/faces-deepface")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// With `[models] dir` set, the face engine runs inside the verification: the same person on
+/// the selfie and the document passes, another person fails.
+#[tokio::test]
+async fn the_face_engine_matches_the_selfie_against_the_document() {
+    let dir = models_dir();
+    let h = start(Backend::Sqlite, "face", |c| c.models.dir = Some(dir)).await;
+    for (selfie, document, same) in [
+        ("img20.jpg", "img21.jpg", true),
+        ("img20.jpg", "img3.jpg", false),
+    ] {
+        let (id, token, _) = h.create().await;
+        for (slot, photo) in [("selfie", selfie), ("document/front", document)] {
+            let r = h
+                .put(&id, slot, &token, "image/jpeg", deepface(photo))
+                .await;
+            assert_eq!(r.status(), 201, "{slot}: {}", r.text().await.unwrap());
+        }
+        h.client
+            .post(h.url(&format!("/v1/verifications/{id}/submit")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let v = h.wait_decided(&id).await;
+        let m = check(&v, "face.selfie_vs_document");
+        assert_eq!(m["status"], if same { "pass" } else { "fail" }, "{m:#}");
+        assert!(
+            m["score"].is_number() && m["threshold"].is_number(),
+            "{m:#}"
+        );
+    }
+    h.shutdown().await;
+}
+
+/// A model file altered by one byte stops the start, naming the file.
+#[tokio::test]
+async fn an_altered_model_file_stops_the_start() {
+    let src = models_dir();
+    let tmp = std::env::temp_dir().join(format!("idverify-models-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), tmp.join(e.file_name())).unwrap();
+    }
+    let victim = tmp.join("mobilefacenet.onnx");
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&victim, bytes).unwrap();
+    let dir = std::env::temp_dir().join(format!("idverify-server-badmodel-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = server::Config::initial(&dir, "127.0.0.1:0");
+    config.models.dir = Some(tmp.clone());
+    server::init::init(config.clone(), common::T0)
+        .await
+        .unwrap();
+    let started = server::start(
+        config,
+        server::Options {
+            insecure_http: false,
+            clock: std::sync::Arc::new(server::ManualClock::new(common::T0)),
+            background_jobs: false,
+        },
+    )
+    .await;
+    let Err(err) = started else {
+        panic!("an altered model must stop the start");
+    };
+    assert_eq!(err.code(), "model_hash_mismatch", "{err}");
+    assert!(err.to_string().contains("mobilefacenet"), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

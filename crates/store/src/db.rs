@@ -251,6 +251,9 @@ const DELIVERY_COLUMNS: &str = "id, verification_id, event, url, body, attempts,
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Serialises this process's audit appends: they would otherwise all race for the same
+    /// sequence number under load. Other nodes' appends still race, and retry.
+    audit_append: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl fmt::Debug for Db {
@@ -292,7 +295,10 @@ impl Db {
             })
             .connect(url)
             .await?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            audit_append: std::sync::Arc::default(),
+        })
     }
 
     /// Applies the migrations not yet applied (idempotent).
@@ -634,16 +640,24 @@ impl Db {
         Ok(())
     }
 
-    /// Appends an audit event, chained to the last one. Concurrent appends race on the sequence
-    /// number's primary key; the loser retries on the new head.
+    /// Appends an audit event, chained to the last one. Appends from this process take turns;
+    /// appends from other nodes race on the sequence number's primary key, and the loser
+    /// retries on the new head after a short, growing, jittered pause.
     pub async fn append_audit(
         &self,
         key: &audit::AuditKey,
         entry: audit::Entry,
     ) -> Result<audit::Event, DbError> {
-        let mut attempts = 0;
+        let _turn = self.audit_append.lock().await;
+        let mut attempts: u32 = 0;
         loop {
             attempts += 1;
+            if attempts > 1 {
+                let mut j = [0u8; 1];
+                let _ = getrandom::fill(&mut j);
+                let ms = u64::from(attempts.min(10)) * 2 + u64::from(j[0] % 8);
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             let last = self.last_audit_event().await?;
             let event = audit::append(key, last.as_ref(), entry.clone());
             let inserted = sqlx::query(
@@ -661,7 +675,7 @@ impl Db {
             .await;
             match inserted {
                 Ok(_) => return Ok(event),
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() && attempts < 20 => {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() && attempts < 100 => {
                     continue;
                 }
                 Err(e) => return Err(e.into()),

@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod chip;
 mod chip_read;
+pub mod face;
 pub mod mrz;
 pub mod server;

@@ -79,7 +79,12 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let data = std::path::absolute(&args.data).context("data directory")?;
-    let config = Config::initial(&data, &args.listen);
+    // The same IDVERIFY_* overrides as `serve`, so that e.g. a cluster's database URL given in
+    // the environment gets the admin user and the first API key.
+    let initial =
+        toml::to_string(&Config::initial(&data, &args.listen)).context("initial configuration")?;
+    let config = Config::from_toml(&initial, &data, &env())
+        .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
     let done = runtime()?
         .block_on(server::init::init(config, SystemClock.now_ms()))
         .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
