@@ -39,6 +39,11 @@ enum Command {
     /// API keys.
     #[command(subcommand)]
     Apikey(cmd::server::ApiKeyCommand),
+    /// A person's requests: export everything held about a verification, erase it.
+    #[command(subcommand)]
+    Subject(cmd::server::SubjectCommand),
+    /// Expire abandoned sessions and purge evidence past its retention, now (`--dry-run` lists).
+    Purge(cmd::server::PurgeArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +67,8 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::server::init(a),
         Command::Serve(a) => cmd::server::serve(a),
         Command::Apikey(c) => cmd::server::apikey(c),
+        Command::Purge(a) => cmd::server::purge(a),
+        Command::Subject(c) => cmd::server::subject(c),
     };
     match result {
         Ok(code) => code,

@@ -44,7 +44,7 @@ pub async fn resume_processing(state: &Shared) {
     }
 }
 
-async fn load_inputs(state: &Shared, id: &str, now_ms: i64) -> Result<Inputs, ApiError> {
+pub(crate) async fn load_inputs(state: &Shared, id: &str, now_ms: i64) -> Result<Inputs, ApiError> {
     let v = state.db.verification(id).await?;
     let mut inputs = Inputs {
         verification: id.to_owned(),
@@ -202,6 +202,32 @@ pub async fn purge(state: &Shared, id: &str, actor: &str, why: &str) -> Result<(
             json!({"reason": why, "blobs": deleted}),
         )
         .await
+}
+
+/// What one housekeeping pass would do now (for `idverify purge --dry-run`): the sessions it
+/// would expire and the verifications whose evidence it would purge. Ids only, never content.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Plan {
+    /// Abandoned sessions past `tokens.session_ttl_secs` (then purged per `retention.expired`).
+    pub expire: Vec<String>,
+    /// Decided verifications whose evidence is past its retention.
+    pub purge: Vec<String>,
+}
+
+/// The [`Plan`] of a housekeeping pass at the state's current time, changing nothing.
+///
+/// # Errors
+/// Database failures.
+pub async fn plan(state: &Shared) -> Result<Plan, ApiError> {
+    let now = state.now_ms();
+    let cutoff = now.saturating_sub(state.config.tokens.session_ttl_secs.saturating_mul(1000));
+    let mut plan = Plan::default();
+    for status in [S::Created, S::Collecting] {
+        plan.expire
+            .extend(state.db.verifications_in(status, cutoff, i64::MAX).await?);
+    }
+    plan.purge = state.db.due_for_purge(now, i64::MAX).await?;
+    Ok(plan)
 }
 
 /// One pass of the housekeeping: expire abandoned sessions, purge evidence past retention.

@@ -6,7 +6,8 @@
 //!   health, readiness, metrics, the OpenAPI document — and their credentials.
 //! - [`pipeline`]: the engines behind one trait, and the decision by the risk engine;
 //!   [`policy`]: the policy file, validated and reloaded when it changes.
-//! - [`webhooks`], [`jobs`]: the delivery worker, expiry and the retention purge.
+//! - [`webhooks`], [`jobs`]: the delivery worker, expiry and the retention purge; [`export`]:
+//!   subject requests (a signed archive of one verification).
 //! - [`tls`]: rustls (aws-lc-rs) and the accept loop with graceful shutdown.
 //!
 //! Time comes from a [`Clock`], so tests can move it; randomness from the OS generator.
@@ -16,6 +17,7 @@ pub mod api;
 pub mod config;
 mod error;
 pub mod evidence;
+pub mod export;
 pub mod init;
 pub mod jobs;
 pub mod metrics;

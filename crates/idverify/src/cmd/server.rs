@@ -34,6 +34,52 @@ pub struct ServeArgs {
     insecure_http: bool,
 }
 
+/// `idverify purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The data directory.
+    #[arg(long, default_value = "./idverify-data")]
+    data: PathBuf,
+    /// List what would be expired and purged, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `idverify subject …`: a person's requests about their own data.
+#[derive(Debug, Subcommand)]
+pub enum SubjectCommand {
+    /// Export everything held about one verification as a signed archive (audited).
+    Export {
+        /// The verification id.
+        case: String,
+        /// The data directory.
+        #[arg(long, default_value = "./idverify-data")]
+        data: PathBuf,
+        /// Where to write the archive (it holds personal data).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an archive's signature against the installation's export key.
+    Verify {
+        /// The archive.
+        file: PathBuf,
+        /// The installation's export public key, hex (`subject export` prints it).
+        #[arg(long)]
+        public_key: String,
+    },
+    /// Erase a verification's evidence on request: blobs deleted, data key destroyed (audited).
+    Erase {
+        /// The verification id.
+        case: String,
+        /// The data directory.
+        #[arg(long, default_value = "./idverify-data")]
+        data: PathBuf,
+    },
+}
+
 /// `idverify apikey …`.
 #[derive(Debug, Subcommand)]
 pub enum ApiKeyCommand {
@@ -136,6 +182,127 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One housekeeping pass on demand (the server runs the same on its schedule): abandoned
+/// sessions expire, evidence past its retention is purged from the object store and its data
+/// key erased, each with an audit event. Idempotent: a second run finds nothing to do.
+pub fn purge(args: PurgeArgs) -> anyhow::Result<ExitCode> {
+    let config = load(&args.data)?;
+    runtime()?.block_on(async move {
+        let options = server::Options {
+            background_jobs: false,
+            ..server::Options::default()
+        };
+        let state = server::build_state(config, &options)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+        let plan = server::jobs::plan(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+        if !args.dry_run {
+            server::jobs::housekeeping(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+        }
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"dry_run": args.dry_run, "expire": plan.expire, "purge": plan.purge})
+            );
+        } else {
+            let verb = if args.dry_run { "would" } else { "did" };
+            println!(
+                "idverify purge: {verb} expire {} abandoned session(s) and purge the evidence of {} verification(s)",
+                plan.expire.len(),
+                plan.purge.len()
+            );
+            for id in &plan.expire {
+                println!("  expire {id}");
+            }
+            for id in &plan.purge {
+                println!("  purge  {id}");
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn subject(command: SubjectCommand) -> anyhow::Result<ExitCode> {
+    let state_of = |data: &Path| -> anyhow::Result<(tokio::runtime::Runtime, server::Shared)> {
+        let config = load(data)?;
+        let rt = runtime()?;
+        let options = server::Options {
+            background_jobs: false,
+            ..server::Options::default()
+        };
+        let state = rt
+            .block_on(server::build_state(config, &options))
+            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+        Ok((rt, state))
+    };
+    let api = |e: server::ApiError| anyhow::anyhow!("{} ({})", e.message, e.code);
+    match command {
+        SubjectCommand::Export { case, data, out } => {
+            let (rt, state) = state_of(&data)?;
+            let archive = rt
+                .block_on(server::export::export(&state, &case, "operator:cli"))
+                .map_err(api)?;
+            std::fs::write(&out, &archive).with_context(|| out.display().to_string())?;
+            println!(
+                "idverify: exported {case} to {} ({} bytes); check it with --public-key {}",
+                out.display(),
+                archive.len(),
+                server::export::public_key(&state).map_err(api)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        SubjectCommand::Verify { file, public_key } => {
+            let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
+            let mut pk = [0u8; 32];
+            hex::decode_to_slice(public_key.trim(), &mut pk)
+                .context("--public-key: 64 hex digits")?;
+            match server::export::verify(&bytes, &pk) {
+                Ok(doc) => {
+                    println!(
+                        "idverify: {} verifies: verification {}, {} evidence file(s), {} audit event(s)",
+                        file.display(),
+                        doc.pointer("/verification/id")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or("?"),
+                        doc.get("evidence")
+                            .and_then(serde_json::Value::as_array)
+                            .map_or(0, Vec::len),
+                        doc.get("audit")
+                            .and_then(serde_json::Value::as_array)
+                            .map_or(0, Vec::len)
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!(
+                        "idverify: {} does NOT verify: {e} ({})",
+                        file.display(),
+                        e.code()
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        SubjectCommand::Erase { case, data } => {
+            let (rt, state) = state_of(&data)?;
+            rt.block_on(server::jobs::purge(
+                &state,
+                &case,
+                "operator:cli",
+                "subject_request",
+            ))
+            .map_err(api)?;
+            println!("idverify: erased the evidence of {case}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 async fn wait_for_signal() {
