@@ -42,6 +42,9 @@ enum Command {
     /// A person's requests: export everything held about a verification, erase it.
     #[command(subcommand)]
     Subject(cmd::server::SubjectCommand),
+    /// Backups of approved cases: encrypted, erasure-coded over storage nodes; restore, verify.
+    #[command(subcommand)]
+    Backup(cmd::backup::BackupCommand),
     /// Expire abandoned sessions and purge evidence past its retention, now (`--dry-run` lists).
     Purge(cmd::server::PurgeArgs),
 }
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::server::serve(a),
         Command::Apikey(c) => cmd::server::apikey(c),
         Command::Purge(a) => cmd::server::purge(a),
+        Command::Backup(c) => cmd::backup::run(c),
         Command::Subject(c) => cmd::server::subject(c),
     };
     match result {

@@ -206,3 +206,176 @@ async fn subject_export_is_signed_and_erasure_removes_the_evidence() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TD1 card of the ICAO specimen holder, valid until 2034: under the test policy (MRZ and
+/// chip decide; a card needs its MRZ only) it is approved.
+const TD1: &str = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F3404159UTO<<<<<<<<<<<2\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+
+#[tokio::test]
+async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_three() {
+    let port = common::free_port();
+    let (dir, api_key) = common::init("backup-cli", port);
+    std::fs::write(
+        dir.join("policy.toml"),
+        include_str!("../../server/testdata/policy-mrz-chip.toml"),
+    )
+    .unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_idverify"))
+        .args(["serve", "--data"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = common::client(&dir);
+    let base = format!("https://localhost:{port}");
+    common::wait_ready(&client, &base).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created: serde_json::Value = client
+            .post(format!("{base}/v1/verifications"))
+            .bearer_auth(&api_key)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let token = created["sdk_token"].as_str().unwrap();
+        for (path, body) in [("document/mrz", TD1)] {
+            let r = client
+                .put(format!("{base}/v1/verifications/{id}/{path}"))
+                .bearer_auth(token)
+                .header("content-type", "text/plain")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+        client
+            .post(format!("{base}/v1/verifications/{id}/submit"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    for id in &ids {
+        let mut status = String::new();
+        for _ in 0..200 {
+            let v: serde_json::Value = client
+                .get(format!("{base}/v1/verifications/{id}"))
+                .bearer_auth(&api_key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            status = v["status"].as_str().unwrap().to_owned();
+            if status != "processing" && status != "collecting" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(status, "approved", "{id}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    server.wait().unwrap();
+
+    let nodes_root = dir.join("nodes");
+    let node_args: Vec<String> = (0..6)
+        .flat_map(|i| {
+            [
+                "--node".to_owned(),
+                format!("n{i}=dir:{}", nodes_root.join(format!("n{i}")).display()),
+            ]
+        })
+        .collect();
+    let backup = |verb: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_idverify"))
+            .arg("backup")
+            .args(verb)
+            .args(["--data", dir.to_str().unwrap()])
+            .args(&node_args)
+            .output()
+            .unwrap()
+    };
+    let out = backup(&["run", "--run", "r1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 case(s)"));
+    // No node holds plaintext: not the name, not the document number.
+    for f in walk(&nodes_root) {
+        let bytes = std::fs::read(&f).unwrap();
+        for marker in [&b"ERIKSSON"[..], b"D23145890"] {
+            assert!(!bytes.windows(marker.len()).any(|w| w == marker), "{f}");
+        }
+    }
+    // Two nodes lost: still whole.
+    for i in [1, 4] {
+        std::fs::remove_dir_all(nodes_root.join(format!("n{i}"))).unwrap();
+    }
+    let out = backup(&["verify", "--run", "r1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 degraded"));
+    let restored = dir.join("restored");
+    let out = backup(&[
+        "restore",
+        "--run",
+        "r1",
+        "--out",
+        restored.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in &ids {
+        let archive = std::fs::read_to_string(restored.join(format!("{id}.idv"))).unwrap();
+        assert!(archive.starts_with("idverify-export-1\n") && archive.contains(id.as_str()));
+    }
+    // A third: restore refuses, naming what is missing.
+    std::fs::remove_dir_all(nodes_root.join("n2")).unwrap();
+    let out = backup(&["verify", "--run", "r1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = backup(&[
+        "restore",
+        "--run",
+        "r1",
+        "--out",
+        dir.join("again").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("backup_not_enough_shards"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn walk(p: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
+}

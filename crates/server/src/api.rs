@@ -341,7 +341,7 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
     })
 }
 
-pub(crate) fn rfc3339(ms: i64) -> String {
+pub fn rfc3339(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let date = mrz::Date::from_days_since_epoch(days);

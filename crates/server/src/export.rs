@@ -87,6 +87,19 @@ pub fn public_key(state: &Shared) -> Result<String, ApiError> {
 /// # Errors
 /// `not_found`, storage failures.
 pub async fn export(state: &Shared, id: &str, actor: &str) -> Result<Vec<u8>, ApiError> {
+    let (archive, files) = archive(state, id).await?;
+    state
+        .audit(actor, "verification.export", id, json!({"files": files}))
+        .await?;
+    Ok(archive)
+}
+
+/// The signed archive of verification `id` and how many evidence files it holds, without an
+/// audit event (the caller records what it does with it: an export, a backup run).
+///
+/// # Errors
+/// `not_found`, storage failures.
+pub async fn archive(state: &Shared, id: &str) -> Result<(Vec<u8>, usize), ApiError> {
     let now = state.now_ms();
     let v = state.db.verification(id).await?;
     let inputs = crate::jobs::load_inputs(state, id, now).await?;
@@ -139,17 +152,9 @@ pub async fn export(state: &Shared, id: &str, actor: &str) -> Result<Vec<u8>, Ap
     })
     .to_string();
     let signature = signing_key(state)?.sign(document.as_bytes());
-    state
-        .audit(
-            actor,
-            "verification.export",
-            id,
-            json!({"files": inputs.files.len()}),
-        )
-        .await?;
     let mut out = format!("{MAGIC}\ned25519:{}\n", hex::encode(signature.to_bytes())).into_bytes();
     out.extend_from_slice(document.as_bytes());
-    Ok(out)
+    Ok((out, inputs.files.len()))
 }
 
 /// Checks an archive against the installation's public key (32 bytes); returns the document.

@@ -1,6 +1,7 @@
 //! One module per command group; each fronts one library crate.
 
 pub mod audit;
+pub mod backup;
 pub mod chip;
 mod chip_read;
 pub mod face;

@@ -102,13 +102,13 @@ pub enum ApiKeyCommand {
     },
 }
 
-fn env() -> BTreeMap<String, String> {
+pub(crate) fn env() -> BTreeMap<String, String> {
     std::env::vars()
         .filter(|(k, _)| k.starts_with("IDVERIFY_"))
         .collect()
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
