@@ -230,7 +230,8 @@ impl Default for LimitsConfig {
 pub struct RetentionConfig {
     /// Evidence of approved verifications.
     pub approved: String,
-    /// Evidence of declined verifications.
+    /// Evidence of declined verifications (default `none`: a declined case keeps only its
+    /// decision, reason codes and checks, never the person's images or chip files).
     pub declined: String,
     /// Evidence of verifications sent to review.
     pub review: String,
@@ -244,7 +245,7 @@ impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
             approved: "12 months".to_owned(),
-            declined: "12 months".to_owned(),
+            declined: "none".to_owned(),
             review: "12 months".to_owned(),
             expired: "none".to_owned(),
             purge_interval_secs: 60,
