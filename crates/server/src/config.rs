@@ -237,6 +237,28 @@ pub struct RetentionConfig {
     pub review: String,
     /// Evidence of verifications never submitted (expired).
     pub expired: String,
+    /// Data class `chip` (the chip's files and the AA response) of approved verifications, if
+    /// it is to go sooner than the rest of the evidence (never later: the outcome's duration
+    /// bounds every class of evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip_approved: Option<String>,
+    /// `chip` of declined verifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip_declined: Option<String>,
+    /// `chip` of verifications in review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip_review: Option<String>,
+    /// Data class `results` (the extracted fields and scores: every check with its evidence,
+    /// the contributions) of approved verifications; after it the result keeps only the
+    /// decision, the score, the policy and the reason codes. Absent: kept with the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_approved: Option<String>,
+    /// `results` of declined verifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_declined: Option<String>,
+    /// `results` of verifications in review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_review: Option<String>,
     /// How often the purge job runs, seconds.
     pub purge_interval_secs: u64,
 }
@@ -248,13 +270,19 @@ impl Default for RetentionConfig {
             declined: "none".to_owned(),
             review: "12 months".to_owned(),
             expired: "none".to_owned(),
+            chip_approved: None,
+            chip_declined: None,
+            chip_review: None,
+            results_approved: None,
+            results_declined: None,
+            results_review: None,
             purge_interval_secs: 60,
         }
     }
 }
 
-/// How long evidence is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How long evidence is kept (ordered: `None` is the shortest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Retention {
     /// Deleted as soon as the result exists.
     None,
@@ -483,6 +511,35 @@ impl Config {
                 return bad(k, "expected `none` or a duration such as `12 months`");
             }
         }
+        let r = &self.retention;
+        for (k, class, outcome) in [
+            ("retention.chip_approved", &r.chip_approved, &r.approved),
+            ("retention.chip_declined", &r.chip_declined, &r.declined),
+            ("retention.chip_review", &r.chip_review, &r.review),
+            (
+                "retention.results_approved",
+                &r.results_approved,
+                &r.approved,
+            ),
+            (
+                "retention.results_declined",
+                &r.results_declined,
+                &r.declined,
+            ),
+            ("retention.results_review", &r.results_review, &r.review),
+        ] {
+            let Some(v) = class else { continue };
+            let Some(class) = Retention::parse(v) else {
+                return bad(k, "expected `none` or a duration such as `30 days`");
+            };
+            let outcome = Retention::parse(outcome).unwrap_or(Retention::None);
+            if k.starts_with("retention.chip_") && class > outcome {
+                return bad(
+                    k,
+                    "must not exceed the outcome's retention, which bounds all evidence",
+                );
+            }
+        }
         for u in &self.webhooks.urls {
             if !(u.starts_with("https://") || u.starts_with("http://")) {
                 return bad("webhooks.urls", "each must be an http(s) URL");
@@ -554,6 +611,27 @@ impl Config {
             Some(rest) if !rest.contains('?') => format!("{url}?mode=rwc"),
             _ => url.clone(),
         }
+    }
+
+    /// The retention of one data class (`chip`, `results`) for an outcome, where one is set.
+    #[must_use]
+    pub fn class_retention(
+        &self,
+        class: &str,
+        status: store::VerificationStatus,
+    ) -> Option<Retention> {
+        use store::VerificationStatus as S;
+        let r = &self.retention;
+        let v = match (class, status) {
+            ("chip", S::Approved) => &r.chip_approved,
+            ("chip", S::Declined) => &r.chip_declined,
+            ("chip", S::Review) => &r.chip_review,
+            ("results", S::Approved) => &r.results_approved,
+            ("results", S::Declined) => &r.results_declined,
+            ("results", S::Review) => &r.results_review,
+            _ => return None,
+        };
+        v.as_deref().and_then(Retention::parse)
     }
 
     /// The retention for an outcome.

@@ -163,16 +163,118 @@ pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
 }
 
 async fn apply_retention(state: &Shared, id: &str, status: S) -> Result<(), ApiError> {
+    let now = state.now_ms();
+    // The results class first: it outlives the evidence or not, independently.
+    match state.config.class_retention("results", status) {
+        Some(Retention::None) => trim_results(state, id).await?,
+        Some(Retention::For(ms)) => {
+            state
+                .db
+                .set_class_deadline(id, "results", now.saturating_add(ms))
+                .await?;
+        }
+        None => {}
+    }
     match state.config.retention_for(status) {
         Retention::None => purge(state, id, "system", "retention_none").await,
         Retention::For(ms) => {
             state
                 .db
-                .set_retain_until(id, Some(state.now_ms().saturating_add(ms)))
+                .set_retain_until(id, Some(now.saturating_add(ms)))
                 .await?;
-            Ok(())
+            match state.config.class_retention("chip", status) {
+                Some(Retention::None) => purge_class(state, id, "chip").await,
+                Some(Retention::For(c)) => {
+                    state
+                        .db
+                        .set_class_deadline(id, "chip", now.saturating_add(c))
+                        .await?;
+                    Ok(())
+                }
+                None => Ok(()),
+            }
         }
     }
+}
+
+/// Deletes one data class of a verification's evidence (`chip`: every `chip/…` file), keeping
+/// the rest and the data key; audited as `evidence.purge` with the class.
+async fn purge_class(state: &Shared, id: &str, class: &str) -> Result<(), ApiError> {
+    let prefix = format!("{class}/");
+    let doomed: Vec<(String, String)> = state
+        .db
+        .evidence(id)
+        .await?
+        .into_iter()
+        .filter(|(name, _, _)| name.starts_with(&prefix))
+        .map(|(name, key, _)| (name, key))
+        .collect();
+    let objects = state.objects.clone();
+    let keys = doomed.iter().map(|(_, k)| k.clone()).collect::<Vec<_>>();
+    tokio::task::spawn_blocking(move || -> Result<(), store::objects::Error> {
+        for k in keys {
+            objects.delete(&store::ObjectKey::new(&k)?)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|_| ApiError::internal("storage_task"))?
+    .map_err(|e| ApiError::unavailable(e.code()))?;
+    let names: Vec<String> = doomed.into_iter().map(|(n, _)| n).collect();
+    state.db.delete_evidence(id, &names).await?;
+    state.db.clear_class_deadline(id, class).await?;
+    state
+        .audit(
+            "system",
+            "evidence.purge",
+            id,
+            json!({"reason": "retention_class", "class": class, "blobs": names.len()}),
+        )
+        .await
+}
+
+/// Reduces a verification's stored result to the decision, its score, the policy and the
+/// reason codes (data class `results`: the checks with their evidence and the contributions
+/// go); audited as `result.trim`.
+async fn trim_results(state: &Shared, id: &str) -> Result<(), ApiError> {
+    let v = state.db.verification(id).await?;
+    if let Some(full) = v
+        .result_json
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+    {
+        let keep = [
+            "decision",
+            "risk_score",
+            "policy",
+            "policy_hash",
+            "reasons",
+            "decided_at",
+        ];
+        let mut trimmed = serde_json::Map::new();
+        for k in keep {
+            if let Some(x) = full.get(k) {
+                trimmed.insert(k.to_owned(), x.clone());
+            }
+        }
+        trimmed.insert(
+            "trimmed_at".to_owned(),
+            json!(crate::api::rfc3339(state.now_ms())),
+        );
+        state
+            .db
+            .replace_result(id, &serde_json::Value::Object(trimmed).to_string())
+            .await?;
+    }
+    state.db.clear_class_deadline(id, "results").await?;
+    state
+        .audit(
+            "system",
+            "result.trim",
+            id,
+            json!({"reason": "retention_class"}),
+        )
+        .await
 }
 
 /// Deletes a verification's evidence blobs, erases its data key, and records it.
@@ -212,6 +314,9 @@ pub struct Plan {
     pub expire: Vec<String>,
     /// Decided verifications whose evidence is past its retention.
     pub purge: Vec<String>,
+    /// (verification, data class) pairs past their class's retention: `chip` files deleted,
+    /// `results` trimmed to the decision and reason codes.
+    pub classes: Vec<(String, String)>,
 }
 
 /// The [`Plan`] of a housekeeping pass at the state's current time, changing nothing.
@@ -227,6 +332,7 @@ pub async fn plan(state: &Shared) -> Result<Plan, ApiError> {
             .extend(state.db.verifications_in(status, cutoff, i64::MAX).await?);
     }
     plan.purge = state.db.due_for_purge(now, i64::MAX).await?;
+    plan.classes = state.db.due_class_deadlines(now, i64::MAX).await?;
     Ok(plan)
 }
 
@@ -263,6 +369,12 @@ pub async fn housekeeping(state: &Shared) -> Result<(), ApiError> {
     }
     for id in state.db.due_for_purge(now, 500).await? {
         purge(state, &id, "system", "retention_elapsed").await?;
+    }
+    for (id, class) in state.db.due_class_deadlines(now, 500).await? {
+        match class.as_str() {
+            "results" => trim_results(state, &id).await?,
+            _ => purge_class(state, &id, &class).await?,
+        }
     }
     Ok(())
 }

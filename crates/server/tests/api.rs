@@ -1123,3 +1123,123 @@ async fn an_altered_model_file_stops_the_start() {
     assert!(err.to_string().contains("mobilefacenet"), "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Retention per data class: the chip's files of an approved case go after their own (shorter)
+/// time while the rest of the evidence stays; a declined case's result is trimmed at once to
+/// the decision and reason codes; each step is audited, and nothing else is touched.
+#[tokio::test]
+async fn retention_per_data_class_removes_exactly_what_the_policy_says() {
+    for backend in BACKENDS {
+        let h = start(backend, "classes", |c| {
+            trust_csca(c);
+            common::mrz_chip_policy(c);
+            c.retention.approved = "12 months".into();
+            c.retention.chip_approved = Some("30 days".into());
+            c.retention.declined = "12 months".into();
+            c.retention.results_declined = Some("none".into());
+        })
+        .await;
+        // Approved: MRZ and chip.
+        let (id, token, challenge) = h.create().await;
+        h.put(&id, "document/mrz", &token, "text/plain", MRZ.into())
+            .await;
+        upload_chip(&h, &id, &token, &challenge).await;
+        h.client
+            .post(h.url(&format!("/v1/verifications/{id}/submit")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let v = h.wait_decided(&id).await;
+        assert_eq!(v["status"], "approved", "{v:#}");
+        let names = |v: &Value| -> Vec<String> {
+            v["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert!(names(&v).iter().any(|n| n.starts_with("chip/")));
+        // Declined: a bad check digit; its result is trimmed at once, its evidence kept.
+        let (id2, token2, _) = h.create().await;
+        let bad = MRZ.replace("L898902C36", "L898902C37");
+        h.put(&id2, "document/mrz", &token2, "text/plain", bad.into())
+            .await;
+        h.client
+            .post(h.url(&format!("/v1/verifications/{id2}/submit")))
+            .bearer_auth(&token2)
+            .send()
+            .await
+            .unwrap();
+        let d = h.wait_decided(&id2).await;
+        assert_eq!(d["status"], "declined");
+        assert_eq!(d["result"]["decision"], "declined");
+        assert!(
+            d["result"]["reasons"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        );
+        assert!(d["result"]["trimmed_at"].is_string(), "{d:#}");
+        assert!(d["result"].get("checks").is_none(), "{d:#}");
+        assert_eq!(names(&d), vec!["document/mrz".to_owned()]);
+
+        // Day 29: nothing yet. Day 31: the chip files go, nothing else.
+        h.clock.advance(29 * 86_400_000);
+        server::jobs::housekeeping(h.state()).await.unwrap();
+        assert!(
+            names(&h.get_result(&id).await)
+                .iter()
+                .any(|n| n.starts_with("chip/"))
+        );
+        h.clock.advance(2 * 86_400_000);
+        let plan = server::jobs::plan(h.state()).await.unwrap();
+        assert_eq!(plan.classes, vec![(id.clone(), "chip".to_owned())]);
+        server::jobs::housekeeping(h.state()).await.unwrap();
+        let after = h.get_result(&id).await;
+        assert_eq!(
+            names(&after),
+            vec!["document/mrz".to_owned()],
+            "{backend:?}"
+        );
+        assert_eq!(
+            after["result"], v["result"],
+            "the approved result stays whole"
+        );
+        assert!(
+            !h.dir
+                .join("evidence")
+                .join(&id)
+                .join("chip")
+                .join("sod")
+                .exists(),
+            "the chip's blobs are deleted from the object store"
+        );
+        assert_eq!(
+            names(&h.get_result(&id2).await),
+            vec!["document/mrz".to_owned()]
+        );
+        // Idempotent, and audited.
+        assert!(
+            server::jobs::plan(h.state())
+                .await
+                .unwrap()
+                .classes
+                .is_empty()
+        );
+        let actions: Vec<(String, String)> = h
+            .state()
+            .db
+            .audit_events()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.entry.action == "evidence.purge" || e.entry.action == "result.trim")
+            .map(|e| (e.entry.action, e.entry.subject))
+            .collect();
+        assert!(actions.contains(&("result.trim".to_owned(), id2.clone())));
+        assert!(actions.contains(&("evidence.purge".to_owned(), id.clone())));
+        audit::verify(&h.audit_key(), &h.state().db.audit_events().await.unwrap()).unwrap();
+        h.shutdown().await;
+    }
+}

@@ -241,6 +241,17 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS verifications_reference ON verifications (api_key_prefix, reference)",
         ],
     ),
+    (
+        4,
+        &[
+            "CREATE TABLE IF NOT EXISTS retention_deadlines (
+            verification_id TEXT NOT NULL,
+            class TEXT NOT NULL,
+            due_at_ms BIGINT NOT NULL,
+            PRIMARY KEY (verification_id, class))",
+            "CREATE INDEX IF NOT EXISTS retention_deadlines_due ON retention_deadlines (due_at_ms)",
+        ],
+    ),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -445,6 +456,83 @@ impl Db {
     ) -> Result<(), DbError> {
         sqlx::query("UPDATE verifications SET retain_until_ms = $1 WHERE id = $2")
             .bind(retain_until_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets when one data class of `id` (`chip`, `results`) is due for deletion.
+    pub async fn set_class_deadline(
+        &self,
+        id: &str,
+        class: &str,
+        due_at_ms: i64,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM retention_deadlines WHERE verification_id = $1 AND class = $2")
+            .bind(id)
+            .bind(class)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO retention_deadlines (verification_id, class, due_at_ms) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(class)
+        .bind(due_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The (verification, class) deadlines due at `now_ms`, oldest first.
+    pub async fn due_class_deadlines(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT verification_id, class FROM retention_deadlines WHERE due_at_ms <= $1 ORDER BY due_at_ms LIMIT $2",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Removes a deadline once its class is dealt with.
+    pub async fn clear_class_deadline(&self, id: &str, class: &str) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM retention_deadlines WHERE verification_id = $1 AND class = $2")
+            .bind(id)
+            .bind(class)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the evidence rows of `id` named `names` (their blobs already deleted).
+    pub async fn delete_evidence(&self, id: &str, names: &[String]) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        for n in names {
+            sqlx::query("DELETE FROM evidence WHERE verification_id = $1 AND name = $2")
+                .bind(id)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the stored result document of `id` (when retention trims it).
+    pub async fn replace_result(&self, id: &str, result_json: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE verifications SET result_json = $1 WHERE id = $2")
+            .bind(result_json)
             .bind(id)
             .execute(&self.pool)
             .await?;

@@ -208,7 +208,7 @@ pub fn purge(args: PurgeArgs) -> anyhow::Result<ExitCode> {
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"dry_run": args.dry_run, "expire": plan.expire, "purge": plan.purge})
+                serde_json::json!({"dry_run": args.dry_run, "expire": plan.expire, "purge": plan.purge, "classes": plan.classes})
             );
         } else {
             let verb = if args.dry_run { "would" } else { "did" };
@@ -222,6 +222,9 @@ pub fn purge(args: PurgeArgs) -> anyhow::Result<ExitCode> {
             }
             for id in &plan.purge {
                 println!("  purge  {id}");
+            }
+            for (id, class) in &plan.classes {
+                println!("  {class:<6} {id} (data class past its retention)");
             }
         }
         Ok::<_, anyhow::Error>(())
