@@ -275,7 +275,7 @@ impl fmt::Debug for Db {
 
 impl Db {
     /// Connects to `url` (`sqlite:///path/idverify.db?mode=rwc` or `postgres://…`). SQLite runs in
-    /// WAL mode with a busy timeout. `schema`, for PostgreSQL, is set as the search path (tests
+    /// WAL mode with a busy timeout and `synchronous=FULL` (a commit is durable before it is acknowledged). `schema`, for PostgreSQL, is set as the search path (tests
     /// use one schema each).
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
@@ -296,7 +296,8 @@ impl Db {
                     if sqlite {
                         conn.execute("PRAGMA journal_mode=WAL").await?;
                         conn.execute("PRAGMA busy_timeout=5000").await?;
-                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                        // FULL: a commit is on disk before it is acknowledged, power loss included.
+                        conn.execute("PRAGMA synchronous=FULL").await?;
                     } else if let Some(s) = schema {
                         conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}")))
                             .await?;
