@@ -222,7 +222,7 @@ async fn every_acknowledged_write_survives_sigkill() {
         String::from_utf8_lossy(&audit.stdout),
         String::from_utf8_lossy(&audit.stderr)
     );
-    let leftovers = walk(&dir.join("evidence"))
+    let leftovers = common::walk(&dir.join("evidence"))
         .into_iter()
         .filter(|p| p.contains(".tmp-"))
         .count();
@@ -237,19 +237,4 @@ async fn every_acknowledged_write_survives_sigkill() {
         acked.len()
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn walk(p: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(p) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path().display().to_string());
-        }
-    }
-    out
 }

@@ -52,16 +52,7 @@ async fn dry_run_lists_then_purge_expires_and_deletes_once() {
     let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
     common::wait_ready(&client, &base).await;
-    let created: serde_json::Value = client
-        .post(format!("{base}/v1/verifications"))
-        .bearer_auth(&api_key)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = common::create(&client, &base, &api_key).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let photo = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../imaging/tests/data/face.jpg"),
@@ -121,16 +112,7 @@ async fn subject_export_is_signed_and_erasure_removes_the_evidence() {
     let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
     common::wait_ready(&client, &base).await;
-    let created: serde_json::Value = client
-        .post(format!("{base}/v1/verifications"))
-        .bearer_auth(&api_key)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = common::create(&client, &base, &api_key).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let mrz = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F3104150ZE184226B<<<<<16";
     let r = client
@@ -232,16 +214,7 @@ async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_t
     common::wait_ready(&client, &base).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let created: serde_json::Value = client
-            .post(format!("{base}/v1/verifications"))
-            .bearer_auth(&api_key)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let created = common::create(&client, &base, &api_key).await;
         let id = created["id"].as_str().unwrap().to_owned();
         let token = created["sdk_token"].as_str().unwrap();
         for (path, body) in [("document/mrz", TD1)] {
@@ -314,7 +287,7 @@ async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_t
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 case(s)"));
     // No node holds plaintext: not the name, not the document number.
-    for f in walk(&nodes_root) {
+    for f in common::walk(&nodes_root) {
         let bytes = std::fs::read(&f).unwrap();
         for marker in [&b"ERIKSSON"[..], b"D23145890"] {
             assert!(!bytes.windows(marker.len()).any(|w| w == marker), "{f}");
@@ -363,19 +336,4 @@ async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_t
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("backup_not_enough_shards"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn walk(p: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(p) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path().display().to_string());
-        }
-    }
-    out
 }

@@ -74,3 +74,33 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     }
     panic!("the server at {base} did not come up");
 }
+
+/// `POST /v1/verifications` with the API key: the created verification's JSON.
+pub async fn create(client: &reqwest::Client, base: &str, api_key: &str) -> serde_json::Value {
+    client
+        .post(format!("{base}/v1/verifications"))
+        .bearer_auth(api_key)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Every file under `p`, recursively.
+pub fn walk(p: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
+}
