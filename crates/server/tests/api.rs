@@ -120,13 +120,7 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
         upload_chip(&h, &id, &token, &challenge).await;
         assert_eq!(h.get_result(&id).await["status"], "collecting");
 
-        let r = h
-            .client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = h.submit(&id, &token).await;
         assert_eq!(r.status(), 202);
         let v = h.wait_decided(&id).await;
         assert_eq!(v["status"], "approved", "{backend:?}: {v:#}");
@@ -161,13 +155,7 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
             "input_missing"
         );
         // Submitting twice is a conflict, uploads after submit too.
-        let r = h
-            .client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = h.submit(&id, &token).await;
         assert_eq!(r.status(), 409);
         let r = h
             .put(&id, "document/mrz", &token, "text/plain", MRZ.into())
@@ -239,12 +227,7 @@ async fn a_cloned_chip_is_declined() {
     let (id, token, _) = h.create().await;
     // The AA response was made for another challenge: a replayed (cloned) answer.
     upload_chip(&h, &id, &token, "0011223344556677").await;
-    h.client
-        .post(h.url(&format!("/v1/verifications/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    h.submit(&id, &token).await;
     let v = h.wait_decided(&id).await;
     assert_eq!(v["status"], "declined", "{v:#}");
     assert_eq!(check(&v, "chip.active_authentication")["status"], "fail");
@@ -615,12 +598,7 @@ async fn webhooks_are_retried_with_backoff_and_logged() {
         })
         .await;
         let (id, token, _) = h.create().await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id, &token).await;
         h.wait_decided(&id).await;
         let state = h.state();
         assert_eq!(server::webhooks::deliver_due(state).await.unwrap(), 1);
@@ -676,12 +654,7 @@ async fn a_dead_endpoint_is_given_up_after_max_attempts() {
     })
     .await;
     let (id, token, _) = h.create().await;
-    h.client
-        .post(h.url(&format!("/v1/verifications/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    h.submit(&id, &token).await;
     h.wait_decided(&id).await;
     server::webhooks::deliver_due(h.state()).await.unwrap();
     h.clock.advance(100);
@@ -710,12 +683,7 @@ async fn retention_none_drops_evidence_once_decided_and_durations_are_purged_lat
         // Review (nothing required passes): evidence gone as soon as the result exists.
         let (id, token, _) = h.create().await;
         h.put(&id, "selfie", &token, "image/jpeg", jpeg()).await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id, &token).await;
         let v = h.wait_decided(&id).await;
         assert_eq!(v["status"], "review");
         assert_eq!(v["evidence"], json!([]));
@@ -732,12 +700,7 @@ async fn retention_none_drops_evidence_once_decided_and_durations_are_purged_lat
         let bad = MRZ.replace("L898902C36", "L898902C37");
         h.put(&id2, "document/mrz", &token2, "text/plain", bad.into())
             .await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id2}/submit")))
-            .bearer_auth(&token2)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id2, &token2).await;
         let v = h.wait_decided(&id2).await;
         assert_eq!(v["status"], "declined");
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
@@ -888,12 +851,7 @@ async fn shutdown_finishes_in_flight_processing_and_restart_resumes() {
     let (id, token, _) = h.create().await;
     h.put(&id, "document/mrz", &token, "text/plain", MRZ.into())
         .await;
-    h.client
-        .post(h.url(&format!("/v1/verifications/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    h.submit(&id, &token).await;
     let db = h.state().db.clone();
     h.shutdown().await;
     let v = db.verification(&id).await.unwrap();
@@ -947,12 +905,7 @@ async fn evidence_on_an_s3_store_is_sealed_and_erased() {
         assert!(!contains(blob, photo.get(200..264).unwrap()));
     }
     // The engines read it back through the store.
-    h.client
-        .post(h.url(&format!("/v1/verifications/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    h.submit(&id, &token).await;
     let v = h.wait_decided(&id).await;
     assert_eq!(check(&v, "mrz.check_digits")["status"], "pass", "{v:#}");
     let r = h
@@ -985,12 +938,7 @@ async fn the_policy_is_hot_reloaded_and_an_invalid_one_is_refused() {
         let (id, token, _) = h.create().await;
         h.put(&id, "document/mrz", &token, "text/plain", MRZ.into())
             .await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id, &token).await;
         h.wait_decided(&id).await
     };
     assert_eq!(decide().await["result"]["policy"], "test-mrz-chip-1");
@@ -1067,12 +1015,7 @@ async fn the_face_engine_matches_the_selfie_against_the_document() {
                 .await;
             assert_eq!(r.status(), 201, "{slot}: {}", r.text().await.unwrap());
         }
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id, &token).await;
         let v = h.wait_decided(&id).await;
         let m = check(&v, "face.selfie_vs_document");
         assert_eq!(m["status"], if same { "pass" } else { "fail" }, "{m:#}");
@@ -1144,12 +1087,7 @@ async fn retention_per_data_class_removes_exactly_what_the_policy_says() {
         h.put(&id, "document/mrz", &token, "text/plain", MRZ.into())
             .await;
         upload_chip(&h, &id, &token, &challenge).await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id}/submit")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id, &token).await;
         let v = h.wait_decided(&id).await;
         assert_eq!(v["status"], "approved", "{v:#}");
         let names = |v: &Value| -> Vec<String> {
@@ -1166,12 +1104,7 @@ async fn retention_per_data_class_removes_exactly_what_the_policy_says() {
         let bad = MRZ.replace("L898902C36", "L898902C37");
         h.put(&id2, "document/mrz", &token2, "text/plain", bad.into())
             .await;
-        h.client
-            .post(h.url(&format!("/v1/verifications/{id2}/submit")))
-            .bearer_auth(&token2)
-            .send()
-            .await
-            .unwrap();
+        h.submit(&id2, &token2).await;
         let d = h.wait_decided(&id2).await;
         assert_eq!(d["status"], "declined");
         assert_eq!(d["result"]["decision"], "declined");

@@ -57,13 +57,7 @@ async fn two_nodes_on_one_postgresql_and_one_bucket_serve_the_same_verifications
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "an upload to node B");
-    let r = a
-        .client
-        .post(a.url(&format!("/v1/verifications/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = a.submit(&id, &token).await;
     assert_eq!(r.status(), 202);
     let on_a = a.wait_decided(&id).await;
     let on_b: serde_json::Value = a

@@ -96,6 +96,16 @@ impl Harness {
             .unwrap()
     }
 
+    /// `POST …/submit` with the SDK token.
+    pub async fn submit(&self, id: &str, token: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/v1/verifications/{id}/submit")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_result(&self, id: &str) -> serde_json::Value {
         let res = self
             .client
