@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const TTL: [(&str, &str); 2] = [
@@ -39,16 +39,10 @@ fn purge(dir: &std::path::Path, dry_run: bool) -> serde_json::Value {
 async fn dry_run_lists_then_purge_expires_and_deletes_once() {
     let port = common::free_port();
     let (dir, api_key) = common::init("purge-cli", port);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_idverify"))
-        .args(["serve", "--data"])
-        .arg(&dir)
-        .envs(TTL)
-        // The housekeeping job must not beat the command to it.
-        .env("IDVERIFY_RETENTION__PURGE_INTERVAL_SECS", "3600")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // The housekeeping job must not beat the command to it.
+    let mut env = TTL.to_vec();
+    env.push(("IDVERIFY_RETENTION__PURGE_INTERVAL_SECS", "3600"));
+    let server = common::serve(&dir, &env);
     let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
     common::wait_ready(&client, &base).await;
@@ -67,10 +61,7 @@ async fn dry_run_lists_then_purge_expires_and_deletes_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    server.wait().unwrap();
+    common::stop(server);
     tokio::time::sleep(Duration::from_millis(1_200)).await;
 
     let evidence = dir.join("evidence").join(&id);
@@ -102,13 +93,7 @@ fn idverify(args: &[&str], dir: &std::path::Path) -> std::process::Output {
 async fn subject_export_is_signed_and_erasure_removes_the_evidence() {
     let port = common::free_port();
     let (dir, api_key) = common::init("subject-cli", port);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_idverify"))
-        .args(["serve", "--data"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = common::serve(&dir, &[]);
     let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
     common::wait_ready(&client, &base).await;
@@ -124,10 +109,7 @@ async fn subject_export_is_signed_and_erasure_removes_the_evidence() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    server.wait().unwrap();
+    common::stop(server);
 
     let archive = dir.join("export.idv");
     let out = idverify(
@@ -202,13 +184,7 @@ async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_t
         include_str!("../../server/testdata/policy-mrz-chip.toml"),
     )
     .unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_idverify"))
-        .args(["serve", "--data"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = common::serve(&dir, &[]);
     let client = common::client(&dir);
     let base = format!("https://localhost:{port}");
     common::wait_ready(&client, &base).await;
@@ -256,10 +232,7 @@ async fn backup_survives_two_lost_nodes_reveals_nothing_and_fails_clearly_with_t
         }
         assert_eq!(status, "approved", "{id}");
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    server.wait().unwrap();
+    common::stop(server);
 
     let nodes_root = dir.join("nodes");
     let node_args: Vec<String> = (0..6)

@@ -20,7 +20,6 @@ use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use crate::{ApiError, Shared};
 
@@ -56,21 +55,10 @@ fn key_path(state: &Shared) -> std::path::PathBuf {
         .with_file_name("export.key")
 }
 
-/// The export signing key, made (32 random bytes, hex, mode 0600) on first use.
+/// The export signing key, made on first use.
 fn signing_key(state: &Shared) -> Result<SigningKey, ApiError> {
-    let path = key_path(state);
-    if !path.exists() {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        rand_core::Rng::fill_bytes(&mut crate::rng(), seed.as_mut_slice());
-        crate::tls::write_private(&path, hex::encode(seed.as_slice()).as_bytes())
-            .map_err(|e| ApiError::internal(e.code()))?;
-    }
-    let text = Zeroizing::new(
-        std::fs::read_to_string(&path).map_err(|_| ApiError::internal("export_key_unreadable"))?,
-    );
-    let mut seed = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(text.trim(), seed.as_mut_slice())
-        .map_err(|_| ApiError::internal("export_key_invalid"))?;
+    let seed =
+        crate::read_or_create_secret(&key_path(state)).map_err(|e| ApiError::internal(e.code()))?;
     Ok(SigningKey::from_bytes(&seed))
 }
 
@@ -117,10 +105,9 @@ pub async fn archive(state: &Shared, id: &str) -> Result<(Vec<u8>, usize), ApiEr
         .collect();
     let audit: Vec<serde_json::Value> = state
         .db
-        .audit_events()
+        .audit_events_about(id)
         .await?
         .into_iter()
-        .filter(|e| e.entry.subject == id)
         .map(|e| {
             json!({
                 "seq": e.seq,

@@ -151,6 +151,20 @@ pub fn read_secret(path: &Path) -> Result<Zeroizing<[u8; 32]>, Error> {
     Ok(out)
 }
 
+/// [`read_secret`], first making the file (32 random bytes, hex, mode 0600) if it does not exist:
+/// for keys made on first use (the export and backup keys).
+///
+/// # Errors
+/// As [`read_secret`], or the file cannot be written.
+pub fn read_or_create_secret(path: &Path) -> Result<Zeroizing<[u8; 32]>, Error> {
+    if !path.exists() {
+        let mut b = Zeroizing::new([0u8; 32]);
+        rand_core::Rng::fill_bytes(&mut rng(), b.as_mut_slice());
+        tls::write_private(path, hex::encode(b.as_slice()).as_bytes())?;
+    }
+    read_secret(path)
+}
+
 impl Secrets {
     /// Loads the secrets the configuration names.
     ///

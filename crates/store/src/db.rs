@@ -252,6 +252,10 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS retention_deadlines_due ON retention_deadlines (due_at_ms)",
         ],
     ),
+    (
+        5,
+        &["CREATE INDEX IF NOT EXISTS audit_events_subject ON audit_events (subject, seq)"],
+    ),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -784,6 +788,16 @@ impl Db {
     /// The whole audit log, in sequence order (for `idverify audit verify`).
     pub async fn audit_events(&self) -> Result<Vec<audit::Event>, DbError> {
         let rows = sqlx::query("SELECT seq, at_ms, actor, action, subject, details, prev, mac FROM audit_events ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_of).collect()
+    }
+
+    /// The audit events about one subject (a verification id), in sequence order — what a
+    /// subject export includes. Verify the chain with [`Db::audit_events`].
+    pub async fn audit_events_about(&self, subject: &str) -> Result<Vec<audit::Event>, DbError> {
+        let rows = sqlx::query("SELECT seq, at_ms, actor, action, subject, details, prev, mac FROM audit_events WHERE subject = $1 ORDER BY seq")
+            .bind(subject)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(event_of).collect()

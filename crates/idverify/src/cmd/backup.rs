@@ -68,18 +68,8 @@ pub struct NodeArgs {
 }
 
 fn secret_file(data: &Path, name: &str) -> anyhow::Result<Zeroizing<[u8; 32]>> {
-    let path = data.join("secrets").join(name);
-    if !path.exists() {
-        let mut b = Zeroizing::new([0u8; 32]);
-        getrandom::fill(b.as_mut_slice()).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
-        server::tls::write_private(&path, hex::encode(b.as_slice()).as_bytes())
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    let text = Zeroizing::new(std::fs::read_to_string(&path).context(path.display().to_string())?);
-    let mut b = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(text.trim(), b.as_mut_slice())
-        .with_context(|| format!("{}: 64 hex digits expected", path.display()))?;
-    Ok(b)
+    server::read_or_create_secret(&data.join("secrets").join(name))
+        .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))
 }
 
 fn keys(data: &Path) -> anyhow::Result<(backup::BackupKey, backup::IndexSigningKey)> {

@@ -104,3 +104,23 @@ pub fn walk(p: &Path) -> Vec<String> {
     }
     out
 }
+
+/// `idverify serve --data DIR` with extra environment, its output discarded.
+pub fn serve(dir: &Path, env: &[(&str, &str)]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_idverify"))
+        .args(["serve", "--data"])
+        .arg(dir)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Stops a server gracefully (SIGTERM) and waits for it; returns whether it exited cleanly.
+pub fn stop(mut child: std::process::Child) -> bool {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().is_ok_and(|s| s.success())
+}
