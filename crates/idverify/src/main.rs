@@ -47,6 +47,12 @@ enum Command {
     Backup(cmd::backup::BackupCommand),
     /// Expire abandoned sessions and purge evidence past its retention, now (`--dry-run` lists).
     Purge(cmd::server::PurgeArgs),
+    /// Model bundles: make vendor keys, pack a signed and encrypted bundle, verify one.
+    #[command(subcommand)]
+    Models(cmd::models::ModelsCommand),
+    /// Licences: issue (vendor side), print this installation's fingerprint, verify.
+    #[command(subcommand)]
+    Licence(cmd::licence::LicenceCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +79,8 @@ fn main() -> ExitCode {
         Command::Purge(a) => cmd::server::purge(a),
         Command::Backup(c) => cmd::backup::run(c),
         Command::Subject(c) => cmd::server::subject(c),
+        Command::Models(c) => cmd::models::run(c),
+        Command::Licence(c) => cmd::licence::run(c),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,8 @@
 //! - With the `ort` feature (default), [`ModelDir::load`] runs a model in ONNX Runtime through
 //!   the `ort` crate in its load-dynamic mode: the library file is the one the PyPI wheel ships,
 //!   checked by SHA-256 like the models, loaded once per process.
+//! - [`MemoryModels`]: models decrypted from a signed bundle (`crates/bundle`), held only in
+//!   memory and checked against the same pins, loaded the same way.
 //!
 //! Deliberately not here: any download (nothing is fetched at run time), pre- or post-processing
 //! (that is the engine's), GPU execution providers.
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 #[cfg(feature = "ort")]
 mod ort_runtime;
@@ -364,6 +367,78 @@ impl ModelDir {
 impl ModelLoader for ModelDir {
     fn load(&self, name: &str) -> Result<Arc<dyn Model>, Error> {
         ModelDir::load(self, name)
+    }
+}
+
+/// Models already in memory — decrypted from a signed model bundle — and the runtime library
+/// that runs them. Nothing of a model is ever written to disk; the bytes are wiped when this is
+/// dropped (ONNX Runtime keeps its own copy inside each session).
+pub struct MemoryModels {
+    runtime: PathBuf,
+    runtime_sha256: String,
+    models: Vec<(String, Zeroizing<Vec<u8>>)>,
+    options: RunOptions,
+}
+
+impl fmt::Debug for MemoryModels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryModels")
+            .field(
+                "models",
+                &self.models.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryModels {
+    /// Checks every model against `manifest` (its SHA-256 must be the pinned one: a bundle can
+    /// only carry the models this build was tested with) and the runtime library in
+    /// `runtime_dir` against its pin.
+    pub fn new(
+        runtime_dir: &Path,
+        manifest: &Manifest,
+        models: Vec<(String, Zeroizing<Vec<u8>>)>,
+        options: RunOptions,
+    ) -> Result<MemoryModels, Error> {
+        let runtime = runtime_dir.join(&manifest.runtime.file);
+        read_verified(&runtime, &manifest.runtime.sha256)?;
+        for (name, bytes) in &models {
+            let entry = manifest.model(name)?;
+            let actual = sha256_hex(bytes);
+            if !actual.eq_ignore_ascii_case(&entry.sha256) {
+                return Err(Error::HashMismatch {
+                    path: PathBuf::from(name),
+                    expected: entry.sha256.clone(),
+                    actual,
+                });
+            }
+        }
+        Ok(MemoryModels {
+            runtime,
+            runtime_sha256: manifest.runtime.sha256.clone(),
+            models,
+            options,
+        })
+    }
+
+    /// The names of the models held.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.models.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+#[cfg(feature = "ort")]
+impl ModelLoader for MemoryModels {
+    fn load(&self, name: &str) -> Result<Arc<dyn Model>, Error> {
+        let (_, bytes) = self
+            .models
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
+        read_verified(&self.runtime, &self.runtime_sha256)?;
+        let model = ort_runtime::OrtModel::load(&self.runtime, name, bytes, self.options)?;
+        Ok(Arc::new(model))
     }
 }
 

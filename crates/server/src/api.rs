@@ -139,7 +139,7 @@ fn client_ip(state: &Shared, req: &Request) -> String {
 
 async fn ip_limit(State(state): State<Shared>, req: Request, next: Next) -> Response {
     let ip = client_ip(&state, &req);
-    if let Err(wait) = state.ip_limiter.check(&ip, state.now_ms()) {
+    if let Err(wait) = state.ip_limiter.check(&ip, state.now_ms()).await {
         state.metrics.event("rate_limited_ip");
         return rate_limited(wait).into_response();
     }
@@ -212,14 +212,18 @@ async fn api_key(state: &Shared, headers: &HeaderMap) -> Result<ApiKey, ApiError
         return Err(auth_error(auth::Error::Invalid));
     };
     auth::verify_api_key(presented, &stored).map_err(auth_error)?;
-    if let Err(wait) = state.api_limiter.check(&stored.prefix, state.now_ms()) {
+    if let Err(wait) = state
+        .api_limiter
+        .check(&stored.prefix, state.now_ms())
+        .await
+    {
         state.metrics.event("rate_limited_api_key");
         return Err(rate_limited(wait));
     }
     Ok(ApiKey(stored.prefix))
 }
 
-fn sdk_token(
+async fn sdk_token(
     state: &Shared,
     headers: &HeaderMap,
     verification: &str,
@@ -241,7 +245,7 @@ fn sdk_token(
         state.now_ms().div_euclid(1000),
     )
     .map_err(auth_error)?;
-    if let Err(wait) = state.sdk_limiter.check(verification, state.now_ms()) {
+    if let Err(wait) = state.sdk_limiter.check(verification, state.now_ms()).await {
         state.metrics.event("rate_limited_sdk");
         return Err(rate_limited(wait));
     }
@@ -428,6 +432,7 @@ async fn create_verification(
     }
     let id = new_id();
     let now = state.now_ms();
+    state.licence.admit_creation(&state.db, now).await?;
     let data_key = envelope::DataKey::generate(&mut crate::rng());
     let wrapped = state
         .secrets
@@ -566,7 +571,7 @@ async fn aa_challenge(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     valid_id(&id)?;
-    sdk_token(&state, &headers, &id, auth::scope::CHIP)?;
+    sdk_token(&state, &headers, &id, auth::scope::CHIP).await?;
     let v = state.db.verification(&id).await?;
     Ok(axum::Json(json!({"aa_challenge": v.aa_challenge})).into_response())
 }
@@ -604,7 +609,7 @@ async fn store_upload(
         state.config.limits.max_liveness_frames,
     )
     .ok_or_else(ApiError::not_found)?;
-    sdk_token(&state, &headers, &id, slot.scope())?;
+    sdk_token(&state, &headers, &id, slot.scope()).await?;
     let v = state.db.verification(&id).await?;
     if !matches!(v.status, S::Created | S::Collecting) {
         return Err(ApiError::conflict(
@@ -688,7 +693,7 @@ async fn submit(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     valid_id(&id)?;
-    sdk_token(&state, &headers, &id, auth::scope::SUBMIT)?;
+    sdk_token(&state, &headers, &id, auth::scope::SUBMIT).await?;
     let v = state.db.verification(&id).await?;
     if !matches!(v.status, S::Created | S::Collecting) {
         return Err(ApiError::conflict(
@@ -789,6 +794,8 @@ async fn readyz(State(state): State<Shared>) -> Response {
         "status": if db && storage { "ready" } else { "unavailable" },
         "database": if db { "ok" } else { "unavailable" },
         "storage": if storage { "ok" } else { "unavailable" },
+        "licence": state.licence.status().as_str(),
+        "read_only": state.licence.read_only(),
     });
     let status = if db && storage {
         StatusCode::OK

@@ -42,6 +42,9 @@ pub struct Config {
     /// The ML models (face engine).
     #[serde(default)]
     pub models: ModelsConfig,
+    /// The licence.
+    #[serde(default)]
+    pub licence: LicenceConfig,
     /// The data directory every relative path is resolved against (not in the file).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -206,6 +209,10 @@ pub struct LimitsConfig {
     pub sdk_per_minute: u32,
     /// Requests per minute per client IP, credentials or not.
     pub ip_per_minute: u32,
+    /// Count the budgets in the database, so every node sharing it enforces one budget per key
+    /// (a cluster). Absent: shared on PostgreSQL, in memory on SQLite (one node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
 }
 
 impl Default for LimitsConfig {
@@ -219,6 +226,7 @@ impl Default for LimitsConfig {
             api_key_per_minute: 1200,
             sdk_per_minute: 300,
             ip_per_minute: 2400,
+            shared: None,
         }
     }
 }
@@ -364,6 +372,39 @@ pub struct ModelsConfig {
     /// `full` (BlazeFace full range, the default) or `short` (faces close to the camera).
     #[serde(default = "default_detector")]
     pub detector: String,
+    /// The vendor's signed, encrypted model bundle (`idverify models pack`). When set, the
+    /// models come from it — signature and every hash checked, decrypted into memory only —
+    /// and `dir` only holds the ONNX Runtime library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<PathBuf>,
+    /// The vendor's public key the bundle's manifest must be signed with (PEM, Ed25519 or RSA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_key: Option<PathBuf>,
+    /// The bundle's content key (64 hex digits, readable by the service user only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_key_file: Option<PathBuf>,
+}
+
+/// `[licence]`
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceConfig {
+    /// The licence file the vendor issued (`idverify licence issue`). Absent: an official build
+    /// refuses to start; a development build runs unlicensed, with a banner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// The vendor's licence public key (PEM, RSA ≥ 4096). Official builds accept only the key
+    /// fingerprints compiled into them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<PathBuf>,
+    /// `machine` (this host's machine id and the data directory's installation id) or
+    /// `cluster` (the cluster id every node reads from the shared database).
+    #[serde(default = "default_binding")]
+    pub binding: String,
+}
+
+fn default_binding() -> String {
+    "machine".to_owned()
 }
 
 fn default_detector() -> String {
@@ -421,6 +462,14 @@ impl Config {
             models: ModelsConfig {
                 dir: None,
                 detector: default_detector(),
+                bundle: None,
+                vendor_key: None,
+                content_key_file: None,
+            },
+            licence: LicenceConfig {
+                file: None,
+                public_key: None,
+                binding: default_binding(),
             },
             trust: TrustConfig {
                 csca_path: Some(PathBuf::from("trust")),
@@ -572,6 +621,25 @@ impl Config {
                 }
             }
             _ => return bad("storage.kind", "expected `local` or `s3`"),
+        }
+        if !matches!(self.licence.binding.as_str(), "machine" | "cluster") {
+            return bad("licence.binding", "expected `machine` or `cluster`");
+        }
+        if self.licence.file.is_some() && self.licence.public_key.is_none() {
+            return bad(
+                "licence.public_key",
+                "required with licence.file: the vendor's licence public key",
+            );
+        }
+        if self.models.bundle.is_some()
+            && (self.models.vendor_key.is_none()
+                || self.models.content_key_file.is_none()
+                || self.models.dir.is_none())
+        {
+            return bad(
+                "models.bundle",
+                "needs models.vendor_key, models.content_key_file and models.dir (where the ONNX Runtime library is)",
+            );
         }
         if !matches!(self.models.detector.as_str(), "full" | "short") {
             return bad("models.detector", "expected `full` or `short`");

@@ -33,6 +33,9 @@ pub enum Error {
     /// A model is missing, altered or does not load.
     #[error("models: {1}")]
     Models(&'static str, String),
+    /// The licence does not verify (edited, another machine, not yet valid, wrong key).
+    #[error("{1}")]
+    Licence(&'static str, String),
 }
 
 impl Error {
@@ -47,7 +50,7 @@ impl Error {
             Error::Tls(_) => "tls_invalid",
             Error::Io(..) => "io_error",
             Error::Trust(_) => "trust_store_invalid",
-            Error::Models(code, _) => code,
+            Error::Models(code, _) | Error::Licence(code, _) => code,
         }
     }
 }

@@ -145,6 +145,13 @@ pub async fn init(config: Config, now_ms: i64) -> Result<Initialised, Error> {
         let p = config.path(&sub);
         std::fs::create_dir_all(&p).map_err(io(&p))?;
     }
+    // The installation id: with the machine id, what a machine-bound licence is bound to
+    // (`idverify licence fingerprint`). Not secret; stable for the life of the directory.
+    let installation = dir.join("installation-id");
+    if !installation.exists() {
+        let id = format!("{}\n", hex::encode(crate::random_bytes::<16>()));
+        std::fs::write(&installation, id).map_err(io(&installation))?;
+    }
     if let Some(p) = &config.policy.file {
         let p = config.path(p);
         if !p.exists() {
@@ -160,6 +167,14 @@ pub async fn init(config: Config, now_ms: i64) -> Result<Initialised, Error> {
     let secrets = crate::Secrets::load(&config)?;
     let db = store::Db::connect(&config.database_url(), config.database.schema.as_deref()).await?;
     db.migrate().await?;
+    // The cluster id, for a licence bound to the cluster: the first node to initialise the
+    // shared database sets it, every other node reads it.
+    db.installation_value(
+        "cluster_id",
+        &hex::encode(crate::random_bytes::<16>()),
+        now_ms,
+    )
+    .await?;
     let admin_password = generate_password();
     db.add_user("admin", &hash_password(&admin_password)?, "admin", now_ms)
         .await?;

@@ -342,6 +342,19 @@ pub async fn plan(state: &Shared) -> Result<Plan, ApiError> {
 /// The first storage failure (the next pass retries).
 pub async fn housekeeping(state: &Shared) -> Result<(), ApiError> {
     let now = state.now_ms();
+    if let Some(status) = state.licence.recheck(now) {
+        state.metrics.event("licence_state_changed");
+        state
+            .audit(
+                "system",
+                "licence.state",
+                "licence",
+                json!({"status": status.as_str()}),
+            )
+            .await?;
+    }
+    // Rate-limit windows older than the two a decision reads.
+    state.db.sweep_rate_windows(now - 120_000).await?;
     let cutoff = now.saturating_sub(state.config.tokens.session_ttl_secs.saturating_mul(1000));
     for status in [S::Created, S::Collecting] {
         for id in state.db.verifications_in(status, cutoff, 500).await? {

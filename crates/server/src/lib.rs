@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod export;
 pub mod init;
 pub mod jobs;
+pub mod licensing;
 pub mod metrics;
 pub mod pipeline;
 pub mod policy;
@@ -44,6 +45,13 @@ pub use error::{ApiError, Error};
 /// The OS random generator, as the crates' `CryptoRng`.
 pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+/// `N` bytes from the OS random generator.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    rand_core::Rng::fill_bytes(&mut rng(), &mut b);
+    b
 }
 
 /// Installs aws-lc-rs as the process's rustls provider (idempotent): the one TLS provider in
@@ -202,11 +210,13 @@ pub struct AppState {
     /// The decision policy in force.
     pub policy: policy::PolicyStore,
     /// Per-API-key budget.
-    pub api_limiter: ratelimit::Limiter,
+    pub api_limiter: ratelimit::Budget,
     /// Per-verification SDK budget.
-    pub sdk_limiter: ratelimit::Limiter,
+    pub sdk_limiter: ratelimit::Budget,
     /// Per-IP budget.
-    pub ip_limiter: ratelimit::Limiter,
+    pub ip_limiter: ratelimit::Budget,
+    /// The licence in force (re-checked daily).
+    pub licence: licensing::Licensing,
     /// Metrics.
     pub metrics: metrics::Metrics,
     /// The clock.
@@ -303,6 +313,23 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
     db.migrate().await?;
     let objects = open_objects(&config)?;
     let trust = Arc::new(load_trust(&config, options.clock.now_ms())?);
+    let licence = licensing::Licensing::load(&config, &db, options.clock.now_ms()).await?;
+    let face = if licence.features().face {
+        load_face(&config)?
+    } else {
+        None
+    };
+    let shared = config
+        .limits
+        .shared
+        .unwrap_or_else(|| !config.database_url().starts_with("sqlite:"));
+    let budget = |kind: &'static str, per_minute: u32| {
+        if shared {
+            ratelimit::Budget::Shared(ratelimit::SharedLimiter::new(kind, per_minute, db.clone()))
+        } else {
+            ratelimit::Budget::Local(ratelimit::Limiter::new(per_minute))
+        }
+    };
     let http = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -312,10 +339,14 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         .build()
         .map_err(|e| Error::Tls(e.to_string()))?;
     Ok(Arc::new(AppState {
-        api_limiter: ratelimit::Limiter::new(config.limits.api_key_per_minute),
-        sdk_limiter: ratelimit::Limiter::new(config.limits.sdk_per_minute),
-        ip_limiter: ratelimit::Limiter::new(config.limits.ip_per_minute),
-        engines: Arc::new(pipeline::engines(trust, load_face(&config)?)),
+        api_limiter: budget("api", config.limits.api_key_per_minute),
+        sdk_limiter: budget("sdk", config.limits.sdk_per_minute),
+        ip_limiter: budget("ip", config.limits.ip_per_minute),
+        engines: Arc::new(licensing::gate(
+            pipeline::engines(trust, face),
+            licence.features(),
+        )),
+        licence,
         policy: policy::PolicyStore::load(&config)?,
         config,
         db,
@@ -379,26 +410,107 @@ fn open_objects(config: &Config) -> Result<Arc<dyn store::ObjectStore>, Error> {
     Ok(Arc::new(s3))
 }
 
-/// The face engine over the configured models directory, every file checked first.
+/// The face engine: models from the vendor's signed bundle (decrypted into memory only) or,
+/// without a bundle, from the models directory; every file checked against its pin first.
 fn load_face(config: &Config) -> Result<Option<face::FaceEngine>, Error> {
     let Some(dir) = &config.models.dir else {
         tracing::warn!("no [models] dir configured: the face engine reports engine_unavailable");
         return Ok(None);
     };
     let dir = config.path(dir);
-    let models = inference::ModelDir::open_pinned(&dir)
-        .map_err(|e| Error::Models(e.code(), format!("{}: {e}", dir.display())))?;
     let kind = if config.models.detector == "short" {
         face::DetectorKind::ShortRange
     } else {
         face::DetectorKind::FullRange
     };
-    let models = face::FaceModels::load(&models, kind)
-        .map_err(|e| Error::Models(e.code(), e.to_string()))?;
+    let started = std::time::Instant::now();
+    let models = if config.models.bundle.is_some() {
+        let memory = open_bundle(config, &dir)?;
+        face::FaceModels::load(&memory, kind)
+    } else {
+        let models = inference::ModelDir::open_pinned(&dir)
+            .map_err(|e| Error::Models(e.code(), format!("{}: {e}", dir.display())))?;
+        face::FaceModels::load(&models, kind)
+    }
+    .map_err(|e| Error::Models(e.code(), e.to_string()))?;
+    tracing::info!(
+        ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "models verified and loaded"
+    );
     Ok(Some(face::FaceEngine::new(
         models,
         face::FaceConfig::default(),
     )))
+}
+
+/// Verifies the model bundle (signature, the version of every model this build needs, every
+/// hash) and decrypts it into memory. Nothing is written to disk; the content key is zeroized
+/// when this returns, the plaintext when the caller drops the models.
+///
+/// # Errors
+/// `models_*` codes from `crates/bundle`, naming the bundle and the bad model.
+pub fn open_bundle(config: &Config, runtime_dir: &Path) -> Result<inference::MemoryModels, Error> {
+    let need = |k: &str| Error::Config(format!("models.{k}: required with models.bundle"));
+    let bundle_path = config.path(
+        config
+            .models
+            .bundle
+            .as_ref()
+            .ok_or_else(|| need("bundle"))?,
+    );
+    let key_path = config.path(
+        config
+            .models
+            .vendor_key
+            .as_ref()
+            .ok_or_else(|| need("vendor_key"))?,
+    );
+    let content_path = config.path(
+        config
+            .models
+            .content_key_file
+            .as_ref()
+            .ok_or_else(|| need("content_key_file"))?,
+    );
+    let pem = std::fs::read_to_string(&key_path)
+        .map_err(|e| Error::Io(key_path.display().to_string(), e))?;
+    let vendor = bundle::VendorPublicKey::from_pem(&pem)
+        .map_err(|e| Error::Models(e.code(), format!("{}: {e}", key_path.display())))?;
+    if !licensing::key_is_pinned(licensing::PINNED_MODEL_KEYS, &vendor.fingerprint()) {
+        return Err(Error::Models(
+            "models_key_not_pinned",
+            format!(
+                "{}: key {} is not a vendor model key this build accepts",
+                key_path.display(),
+                vendor.fingerprint()
+            ),
+        ));
+    }
+    let content = bundle::ContentKey::from_bytes(read_secret(&content_path)?.as_slice())
+        .map_err(|e| Error::Models(e.code(), format!("{}: {e}", content_path.display())))?;
+    let bytes =
+        std::fs::read(&bundle_path).map_err(|e| Error::Io(bundle_path.display().to_string(), e))?;
+    let manifest =
+        inference::Manifest::pinned().map_err(|e| Error::Models(e.code(), e.to_string()))?;
+    let required: Vec<(&str, &str)> = manifest
+        .models
+        .iter()
+        .map(|m| (m.name.as_str(), m.version.as_str()))
+        .collect();
+    let opened = bundle::open(&bytes, &vendor, &content, &required)
+        .map_err(|e| Error::Models(e.code(), format!("{}: {e}", bundle_path.display())))?;
+    let models = opened
+        .into_models()
+        .into_iter()
+        .map(|m| (m.name().to_owned(), m.into_bytes()))
+        .collect();
+    inference::MemoryModels::new(
+        runtime_dir,
+        &manifest,
+        models,
+        inference::RunOptions::default(),
+    )
+    .map_err(|e| Error::Models(e.code(), format!("{}: {e}", bundle_path.display())))
 }
 
 fn load_trust(config: &Config, now_ms: i64) -> Result<emrtd::pki::TrustStore, Error> {

@@ -256,6 +256,25 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
         5,
         &["CREATE INDEX IF NOT EXISTS audit_events_subject ON audit_events (subject, seq)"],
     ),
+    (
+        6,
+        &[
+            // Facts about the installation every node shares: the cluster id a licence binds to.
+            "CREATE TABLE IF NOT EXISTS installation (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL)",
+            // Rate-limit windows shared by every node on this database (one row per key and
+            // minute).
+            "CREATE TABLE IF NOT EXISTS rate_windows (
+            bucket TEXT NOT NULL,
+            window_ms BIGINT NOT NULL,
+            hits BIGINT NOT NULL,
+            PRIMARY KEY (bucket, window_ms))",
+            "CREATE INDEX IF NOT EXISTS rate_windows_age ON rate_windows (window_ms)",
+            "CREATE INDEX IF NOT EXISTS verifications_created ON verifications (created_at_ms)",
+        ],
+    ),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -909,6 +928,73 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// The installation fact `name`, set to `candidate` by whichever node asks first: every node
+    /// on this database gets the same value (the cluster id a licence is bound to).
+    pub async fn installation_value(
+        &self,
+        name: &str,
+        candidate: &str,
+        now_ms: i64,
+    ) -> Result<String, DbError> {
+        sqlx::query(
+            "INSERT INTO installation (name, value, created_at_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT value FROM installation WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Counts one hit on `bucket` in the window starting at `window_ms`, and returns the hits
+    /// of this window (this one included) and of the window before: one statement per request,
+    /// atomic on both databases, so every node sharing the database counts against one budget.
+    pub async fn rate_hit(
+        &self,
+        bucket: &str,
+        window_ms: i64,
+        previous_window_ms: i64,
+    ) -> Result<(i64, i64), DbError> {
+        let row = sqlx::query(
+            "INSERT INTO rate_windows (bucket, window_ms, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (bucket, window_ms) DO UPDATE SET hits = rate_windows.hits + 1 \
+             RETURNING hits, (SELECT hits FROM rate_windows WHERE bucket = $1 AND window_ms = $3)",
+        )
+        .bind(bucket)
+        .bind(window_ms)
+        .bind(previous_window_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        let previous: Option<i64> = row.try_get(1)?;
+        Ok((row.try_get(0)?, previous.unwrap_or(0)))
+    }
+
+    /// Drops rate-limit windows that started before `before_ms`.
+    pub async fn sweep_rate_windows(&self, before_ms: i64) -> Result<u64, DbError> {
+        Ok(sqlx::query("DELETE FROM rate_windows WHERE window_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// How many verifications were created in `[from_ms, to_ms)` (a licence's monthly limit).
+    pub async fn count_created_between(&self, from_ms: i64, to_ms: i64) -> Result<i64, DbError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM verifications WHERE created_at_ms >= $1 AND created_at_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// Runs one SQL statement as is (operator tools and tests that simulate tampering).

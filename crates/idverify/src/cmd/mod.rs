@@ -5,5 +5,7 @@ pub mod backup;
 pub mod chip;
 mod chip_read;
 pub mod face;
+pub mod licence;
+pub mod models;
 pub mod mrz;
 pub mod server;

@@ -115,7 +115,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn load(data: &Path) -> anyhow::Result<Config> {
+pub(crate) fn load(data: &Path) -> anyhow::Result<Config> {
     Config::load(data, &env()).map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))
 }
 

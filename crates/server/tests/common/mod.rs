@@ -146,9 +146,9 @@ impl Harness {
     }
 }
 
-/// Starts a server on `backend`; `tweak` edits the configuration and may drop trust anchors in
-/// the data directory before start.
-pub async fn start(backend: Backend, name: &str, tweak: impl FnOnce(&mut Config)) -> Harness {
+/// A fresh configuration on `backend`: a new data directory (not yet initialised) and, on
+/// PostgreSQL, a new schema.
+pub async fn fresh_config(backend: Backend, name: &str) -> Config {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir =
         std::env::temp_dir().join(format!("idverify-server-{}-{name}-{n}", std::process::id()));
@@ -171,19 +171,34 @@ pub async fn start(backend: Backend, name: &str, tweak: impl FnOnce(&mut Config)
         config.database.schema = Some(schema);
     }
     config.retention.purge_interval_secs = 3600;
-    tweak(&mut config);
-    let clock = Arc::new(ManualClock::new(T0));
-    let done = server::init::init(config.clone(), T0).await.unwrap();
-    let running = server::start(
+    config
+}
+
+/// Starts an initialised `config` on the test clock (background jobs off).
+pub async fn launch(
+    config: Config,
+    clock: Arc<ManualClock>,
+) -> Result<server::Running, server::Error> {
+    server::start(
         config,
         Options {
             insecure_http: false,
-            clock: clock.clone(),
+            clock,
             background_jobs: false,
         },
     )
     .await
-    .unwrap();
+}
+
+/// A harness around a running server whose data directory `init` made (`api_key` from it).
+pub fn harness(
+    running: Running,
+    config: &Config,
+    api_key: String,
+    clock: Arc<ManualClock>,
+    backend: Backend,
+) -> Harness {
+    let dir = config.data_dir.clone();
     let cert = std::fs::read(dir.join("tls/cert.pem")).unwrap();
     let client = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(&cert).unwrap()])
@@ -194,11 +209,22 @@ pub async fn start(backend: Backend, name: &str, tweak: impl FnOnce(&mut Config)
         base: format!("https://localhost:{}", running.addr.port()),
         running: Some(running),
         client,
-        api_key: done.api_key.to_string(),
+        api_key,
         clock,
         dir,
         backend,
     }
+}
+
+/// Starts a server on `backend`; `tweak` edits the configuration and may drop trust anchors in
+/// the data directory before start.
+pub async fn start(backend: Backend, name: &str, tweak: impl FnOnce(&mut Config)) -> Harness {
+    let mut config = fresh_config(backend, name).await;
+    tweak(&mut config);
+    let clock = Arc::new(ManualClock::new(T0));
+    let done = server::init::init(config.clone(), T0).await.unwrap();
+    let running = launch(config.clone(), clock.clone()).await.unwrap();
+    harness(running, &config, done.api_key.to_string(), clock, backend)
 }
 
 /// A chip of the ICAO specimen (expiry moved to 2031), signed by a P-256 test PKI, with an RSA
