@@ -114,3 +114,61 @@ async fn two_nodes_on_one_postgresql_and_one_bucket_serve_the_same_verifications
     b_running.shutdown().await;
     a.shutdown().await;
 }
+
+/// Rate limits hold across the cluster: one API key's budget is counted in the shared database,
+/// so spreading requests over two nodes does not double it.
+#[tokio::test]
+async fn two_nodes_enforce_one_rate_limit_budget() {
+    let a = start(Backend::Postgres, "cluster_rate", |c| {
+        c.limits.api_key_per_minute = 10;
+    })
+    .await;
+    assert!(matches!(
+        a.state().api_limiter,
+        server::ratelimit::Budget::Shared(_)
+    ));
+    let b_running = server::start(
+        a.state().config.clone(),
+        server::Options {
+            insecure_http: false,
+            clock: a.clock.clone(),
+            background_jobs: false,
+        },
+    )
+    .await
+    .unwrap();
+    let b_base = format!("https://localhost:{}", b_running.addr.port());
+    let mut statuses = Vec::new();
+    for i in 0..14 {
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b_base.clone()
+        };
+        let r = a
+            .client
+            .post(format!("{base}/v1/verifications"))
+            .bearer_auth(&a.api_key)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    let ok = statuses.iter().filter(|s| **s == 201).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((ok, limited), (10, 4), "{statuses:?}");
+    // Two minutes later the budget is back, on either node.
+    a.clock.advance(120_000);
+    let r = a
+        .client
+        .post(format!("{b_base}/v1/verifications"))
+        .bearer_auth(&a.api_key)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    b_running.shutdown().await;
+    a.shutdown().await;
+}
