@@ -38,10 +38,22 @@ pub const NOT_LICENSED: ReasonCode = ReasonCode::new("not_licensed");
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Whether `fingerprint` is acceptable under `pins` (`None`: no pins, any configured key).
+/// The pins of a list as set at build time: unset or empty means none.
+fn pins(list: Option<&str>) -> Option<&str> {
+    list.filter(|l| !l.trim().is_empty())
+}
+
+/// Whether this is an official build (the vendor pinned its licence keys).
 #[must_use]
-pub fn key_is_pinned(pins: Option<&str>, fingerprint: &str) -> bool {
-    pins.is_none_or(|list| {
+pub fn official_build() -> bool {
+    pins(PINNED_LICENCE_KEYS).is_some()
+}
+
+/// Whether `fingerprint` is acceptable under `list` (unset or empty: no pins, any configured
+/// key).
+#[must_use]
+pub fn key_is_pinned(list: Option<&str>, fingerprint: &str) -> bool {
+    pins(list).is_none_or(|list| {
         list.split(',')
             .map(str::trim)
             .any(|p| !p.is_empty() && p == fingerprint)
@@ -184,7 +196,7 @@ impl Licensing {
     /// no licence, `licence_key_not_pinned`, and file errors naming the file.
     pub async fn load(config: &Config, db: &store::Db, now_ms: i64) -> Result<Licensing, Error> {
         let Some(file) = &config.licence.file else {
-            if PINNED_LICENCE_KEYS.is_some() {
+            if official_build() {
                 return Err(Error::Licence(
                     "licence_required",
                     "no [licence] file configured: this build needs the licence the vendor issued for this installation".into(),
@@ -426,7 +438,7 @@ mod tests {
         assert!(key_is_pinned(None, "sha256:aa"));
         assert!(key_is_pinned(Some("sha256:aa, sha256:bb"), "sha256:bb"));
         assert!(!key_is_pinned(Some("sha256:aa"), "sha256:bb"));
-        assert!(!key_is_pinned(Some(""), ""));
+        assert!(key_is_pinned(Some(" "), "sha256:aa"), "empty means no pins");
     }
 
     #[test]
