@@ -161,6 +161,11 @@ pub async fn fingerprint(config: &Config, db: &store::Db, now_ms: i64) -> Result
         return licence::cluster_fingerprint(&id).map_err(|e| licence_error(&e));
     }
     let path = config.data_dir.join("installation-id");
+    if !path.exists() {
+        // A directory initialised by an older release: made once, stable from then on.
+        let id = format!("{}\n", hex::encode(crate::random_bytes::<16>()));
+        std::fs::write(&path, id).map_err(|e| Error::Io(path.display().to_string(), e))?;
+    }
     let installation =
         std::fs::read_to_string(&path).map_err(|e| Error::Io(path.display().to_string(), e))?;
     let ids = licence::identifiers::read_machine_identifiers(Some(installation.trim().to_owned()));

@@ -811,15 +811,7 @@ async fn operations_endpoints_headers_and_cors() {
     let r = pre("https://evil.example").await.unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
     // The OpenAPI document is served and describes every route.
-    let spec: Value = h
-        .client
-        .get(h.url("/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = h.get_json("/v1/openapi.json").await;
     assert_eq!(spec["openapi"], "3.1.0");
     for p in [
         "/v1/verifications",

@@ -33,17 +33,7 @@ async fn two_nodes_on_one_postgresql_and_one_bucket_serve_the_same_verifications
     .await;
     // Node B: the same configuration and secrets (as a cluster's nodes are provisioned), its
     // own process state, its own port.
-    let b_running = server::start(
-        a.state().config.clone(),
-        server::Options {
-            insecure_http: false,
-            clock: a.clock.clone(),
-            background_jobs: false,
-        },
-    )
-    .await
-    .unwrap();
-    let b_base = format!("https://localhost:{}", b_running.addr.port());
+    let (b_running, b_base) = a.second_node().await;
     assert!(!Arc::ptr_eq(a.state(), &b_running.state));
 
     let (id, token, _) = a.create().await;
@@ -127,17 +117,7 @@ async fn two_nodes_enforce_one_rate_limit_budget() {
         a.state().api_limiter,
         server::ratelimit::Budget::Shared(_)
     ));
-    let b_running = server::start(
-        a.state().config.clone(),
-        server::Options {
-            insecure_http: false,
-            clock: a.clock.clone(),
-            background_jobs: false,
-        },
-    )
-    .await
-    .unwrap();
-    let b_base = format!("https://localhost:{}", b_running.addr.port());
+    let (b_running, b_base) = a.second_node().await;
     let mut statuses = Vec::new();
     for i in 0..14 {
         let base = if i % 2 == 0 {

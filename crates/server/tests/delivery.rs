@@ -289,15 +289,7 @@ async fn a_valid_licence_starts_and_limits_what_it_says() {
     let clock = Arc::new(ManualClock::new(T0));
     let running = launch(config.clone(), clock.clone()).await.unwrap();
     let h = harness(running, &config, api_key, clock, Backend::Sqlite);
-    let ready: serde_json::Value = h
-        .client
-        .get(h.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = h.get_json("/readyz").await;
     assert_eq!(ready["licence"], "valid");
     assert_eq!(ready["read_only"], false);
     // Liveness is not in this licence: its engine says so, never a pass.
@@ -319,14 +311,7 @@ async fn a_valid_licence_starts_and_limits_what_it_says() {
     for _ in 0..3 {
         h.create().await;
     }
-    let res = h
-        .client
-        .post(h.url("/v1/verifications"))
-        .bearer_auth(&h.api_key)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = h.try_create().await;
     assert_eq!(res.status(), 403);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "licence_limit_reached");
@@ -419,14 +404,7 @@ async fn an_expired_licence_serves_read_only_and_a_renewal_lifts_it_without_rest
             .unwrap()
             .contains("expired on 2026-11-25")
     );
-    let res = h
-        .client
-        .post(h.url("/v1/verifications"))
-        .bearer_auth(&h.api_key)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = h.try_create().await;
     assert_eq!(res.status(), 403);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "licence_expired");

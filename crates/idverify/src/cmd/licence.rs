@@ -125,15 +125,9 @@ pub fn run(cmd: LicenceCommand) -> anyhow::Result<ExitCode> {
             let key =
                 LicenceSigningKey::generate(&mut rng()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let pem = key.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?;
-            server::tls::write_private(&out, pem.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let pubkey = key.public_key();
-            std::fs::write(
-                &public,
-                pubkey.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?,
-            )
-            .with_context(|| public.display().to_string())?;
-            println!("{}", pubkey.fingerprint());
-            Ok(ExitCode::SUCCESS)
+            let public_pem = pubkey.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?;
+            super::models::write_key_pair(&out, &pem, &public, &public_pem, &pubkey.fingerprint())
         }
         LicenceCommand::Issue(a) => {
             let key = LicenceSigningKey::from_pem(

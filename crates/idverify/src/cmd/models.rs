@@ -66,11 +66,27 @@ fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 
-fn write_new_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a new private key file (0600), never over an existing one.
+pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.exists() {
         bail!("{} exists; not overwriting a key", path.display());
     }
     server::tls::write_private(path, bytes).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Writes a new key pair: the private PEM (0600, never overwritten) and the public PEM; prints
+/// the public key's fingerprint (what an official build pins).
+pub(crate) fn write_key_pair(
+    out: &Path,
+    private_pem: &str,
+    public: &Path,
+    public_pem: &str,
+    fingerprint: &str,
+) -> anyhow::Result<ExitCode> {
+    write_new_private(out, private_pem.as_bytes())?;
+    std::fs::write(public, public_pem).with_context(|| public.display().to_string())?;
+    println!("{fingerprint}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn content_key(path: &Path) -> anyhow::Result<bundle::ContentKey> {
@@ -97,15 +113,9 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<ExitCode> {
                 bundle::VendorSigningKey::generate_ed25519(&mut rng())
             };
             let pem = key.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_new_private(&out, pem.as_bytes())?;
             let pubkey = key.public_key();
-            std::fs::write(
-                &public,
-                pubkey.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?,
-            )
-            .with_context(|| public.display().to_string())?;
-            println!("{}", pubkey.fingerprint());
-            Ok(ExitCode::SUCCESS)
+            let public_pem = pubkey.to_pem().map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_key_pair(&out, &pem, &public, &public_pem, &pubkey.fingerprint())
         }
         ModelsCommand::ContentKey { out } => {
             let key = bundle::ContentKey::generate(&mut rng());

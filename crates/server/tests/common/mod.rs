@@ -59,6 +59,39 @@ impl Harness {
         }
     }
 
+    /// `GET path` without credentials, as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /v1/verifications` with an empty body: the raw response (for refusals).
+    pub async fn try_create(&self) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/verifications"))
+            .bearer_auth(&self.api_key)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Starts a second node on this one's configuration and clock (its own process state and
+    /// port, as a cluster's nodes are provisioned); returns it and its base URL.
+    pub async fn second_node(&self) -> (Running, String) {
+        let running = launch(self.state().config.clone(), self.clock.clone())
+            .await
+            .unwrap();
+        let base = format!("https://localhost:{}", running.addr.port());
+        (running, base)
+    }
+
     /// Creates a verification; returns (id, sdk token, AA challenge).
     pub async fn create(&self) -> (String, String, String) {
         let res = self
