@@ -113,14 +113,39 @@ pub const MESH_MODEL: &str = "face_landmark";
 pub const IRIS_MODEL: &str = "iris_landmark";
 
 impl FaceModels {
-    /// Loads the four models by their manifest names (from an `inference::ModelDir`).
-    pub fn load(loader: &dyn ModelLoader, detector_kind: DetectorKind) -> Result<Self, FaceError> {
+    /// Loads the four models by their manifest names (from an `inference::ModelDir` or the
+    /// in-memory models of a bundle), two at a time: building a runtime session (graph
+    /// optimisation) is most of a server's start-up, and each one uses one core.
+    pub fn load(
+        loader: &(dyn ModelLoader + Sync),
+        detector_kind: DetectorKind,
+    ) -> Result<Self, FaceError> {
+        let (first, second) = std::thread::scope(|s| {
+            let other = s.spawn(|| -> Result<_, FaceError> {
+                Ok((loader.load(EMBEDDER_MODEL)?, loader.load(IRIS_MODEL)?))
+            });
+            let here = (|| -> Result<_, FaceError> {
+                Ok((
+                    loader.load(detector_kind.model_name())?,
+                    loader.load(MESH_MODEL)?,
+                ))
+            })();
+            let other = other.join().unwrap_or_else(|_| {
+                Err(FaceError::Inference(inference::Error::ModelLoad {
+                    name: EMBEDDER_MODEL.to_owned(),
+                    detail: "the loading thread panicked".to_owned(),
+                }))
+            });
+            (here, other)
+        });
+        let (detector, mesh) = first?;
+        let (embedder, iris) = second?;
         Ok(FaceModels {
             detector_kind,
-            detector: loader.load(detector_kind.model_name())?,
-            mesh: loader.load(MESH_MODEL)?,
-            iris: loader.load(IRIS_MODEL)?,
-            embedder: loader.load(EMBEDDER_MODEL)?,
+            detector,
+            mesh,
+            iris,
+            embedder,
         })
     }
 }

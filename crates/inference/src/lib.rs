@@ -378,6 +378,7 @@ pub struct MemoryModels {
     runtime_sha256: String,
     models: Vec<(String, Zeroizing<Vec<u8>>)>,
     options: RunOptions,
+    runtime_checked: std::sync::OnceLock<Result<(), Error>>,
 }
 
 impl fmt::Debug for MemoryModels {
@@ -402,7 +403,9 @@ impl MemoryModels {
         options: RunOptions,
     ) -> Result<MemoryModels, Error> {
         let runtime = runtime_dir.join(&manifest.runtime.file);
-        read_verified(&runtime, &manifest.runtime.sha256)?;
+        if !runtime.is_file() {
+            return Err(Error::ModelMissing { path: runtime });
+        }
         for (name, bytes) in &models {
             let entry = manifest.model(name)?;
             let actual = sha256_hex(bytes);
@@ -419,6 +422,7 @@ impl MemoryModels {
             runtime_sha256: manifest.runtime.sha256.clone(),
             models,
             options,
+            runtime_checked: std::sync::OnceLock::new(),
         })
     }
 
@@ -436,7 +440,11 @@ impl ModelLoader for MemoryModels {
             .iter()
             .find(|(n, _)| n == name)
             .ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
-        read_verified(&self.runtime, &self.runtime_sha256)?;
+        // The library is hashed once, just before its first use (the runtime is loaded once
+        // per process): hashing 20 MB again for every model would only slow the start.
+        self.runtime_checked
+            .get_or_init(|| read_verified(&self.runtime, &self.runtime_sha256).map(|_| ()))
+            .clone()?;
         let model = ort_runtime::OrtModel::load(&self.runtime, name, bytes, self.options)?;
         Ok(Arc::new(model))
     }

@@ -426,6 +426,10 @@ fn load_face(config: &Config) -> Result<Option<face::FaceEngine>, Error> {
     let started = std::time::Instant::now();
     let models = if config.models.bundle.is_some() {
         let memory = open_bundle(config, &dir)?;
+        tracing::info!(
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "model bundle verified and decrypted into memory"
+        );
         face::FaceModels::load(&memory, kind)
     } else {
         let models = inference::ModelDir::open_pinned(&dir)
