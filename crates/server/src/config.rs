@@ -42,6 +42,9 @@ pub struct Config {
     /// The ML models (face engine).
     #[serde(default)]
     pub models: ModelsConfig,
+    /// The dashboard: sessions, review claims, sign-in limits.
+    #[serde(default)]
+    pub dashboard: crate::dashboard::DashboardConfig,
     /// The data directory every relative path is resolved against (not in the file).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -422,6 +425,7 @@ impl Config {
                 dir: None,
                 detector: default_detector(),
             },
+            dashboard: crate::dashboard::DashboardConfig::default(),
             trust: TrustConfig {
                 csca_path: Some(PathBuf::from("trust")),
             },

@@ -15,6 +15,7 @@ pub(super) const MIGRATION: &[&str] = &[
     "ALTER TABLE users ADD COLUMN totp_wrapped_key BYTEA",
     "ALTER TABLE users ADD COLUMN totp_sealed BYTEA",
     "ALTER TABLE users ADD COLUMN totp_last_step BIGINT",
+    "ALTER TABLE users ADD COLUMN totp_enrolled_at_ms BIGINT",
     "ALTER TABLE users ADD COLUMN disabled_at_ms BIGINT",
     "ALTER TABLE users ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE users ADD COLUMN locked_until_ms BIGINT",
@@ -64,6 +65,8 @@ pub struct User {
     pub totp_wrapped_key: Option<Vec<u8>>,
     /// The TOTP secret, sealed by that data key.
     pub totp_sealed: Option<Vec<u8>>,
+    /// When the user proved the second factor the first time (None: enrolment pending).
+    pub totp_enrolled_at_ms: Option<i64>,
     /// The last TOTP step accepted (replays of it and earlier steps are refused).
     pub totp_last_step: Option<i64>,
     /// Disabled at, Unix ms.
@@ -79,7 +82,7 @@ impl std::fmt::Debug for User {
         f.debug_struct("User")
             .field("username", &self.username)
             .field("role", &self.role)
-            .field("totp", &self.totp_sealed.is_some())
+            .field("totp", &self.totp_enrolled_at_ms.is_some())
             .field("disabled", &self.disabled_at_ms.is_some())
             .finish_non_exhaustive()
     }
@@ -177,6 +180,8 @@ pub enum ClaimRefusal {
     NotClaimed,
     /// The case is not in the state this needs.
     WrongState(VerificationStatus),
+    /// The second pair of eyes must belong to someone else than the first.
+    SameUser,
 }
 
 /// An API key as the dashboard lists it (never its hash).
@@ -192,7 +197,7 @@ pub struct ApiKeyRow {
     pub revoked_at_ms: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "username, password_hash, role, created_at_ms, totp_wrapped_key, totp_sealed, totp_last_step, disabled_at_ms, failed_logins, locked_until_ms";
+const USER_COLUMNS: &str = "username, password_hash, role, created_at_ms, totp_wrapped_key, totp_sealed, totp_enrolled_at_ms, totp_last_step, disabled_at_ms, failed_logins, locked_until_ms";
 
 fn user_of(r: &sqlx::any::AnyRow) -> Result<User, DbError> {
     Ok(User {
@@ -202,10 +207,11 @@ fn user_of(r: &sqlx::any::AnyRow) -> Result<User, DbError> {
         created_at_ms: r.try_get(3)?,
         totp_wrapped_key: r.try_get(4)?,
         totp_sealed: r.try_get(5)?,
-        totp_last_step: r.try_get(6)?,
-        disabled_at_ms: r.try_get(7)?,
-        failed_logins: r.try_get(8)?,
-        locked_until_ms: r.try_get(9)?,
+        totp_enrolled_at_ms: r.try_get(6)?,
+        totp_last_step: r.try_get(7)?,
+        disabled_at_ms: r.try_get(8)?,
+        failed_logins: r.try_get(9)?,
+        locked_until_ms: r.try_get(10)?,
     })
 }
 
@@ -259,7 +265,7 @@ impl Db {
         password_hash: &str,
     ) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE users SET password_hash = $1, totp_wrapped_key = NULL, totp_sealed = NULL, totp_last_step = NULL, failed_logins = 0, locked_until_ms = NULL WHERE username = $2",
+            "UPDATE users SET password_hash = $1, totp_wrapped_key = NULL, totp_sealed = NULL, totp_enrolled_at_ms = NULL, totp_last_step = NULL, failed_logins = 0, locked_until_ms = NULL WHERE username = $2",
         )
         .bind(password_hash)
         .bind(username)
@@ -281,24 +287,35 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Stores a newly enrolled TOTP secret (sealed) for a user not yet enrolled.
-    pub async fn enrol_totp(
+    /// Stores a new TOTP secret (sealed) for a user who has none: enrolment starts, and ends
+    /// with [`Db::confirm_totp`] once the user proves a code from it. False: one exists.
+    pub async fn start_totp_enrolment(
         &self,
         username: &str,
         wrapped_key: &[u8],
         sealed: &[u8],
-        step: i64,
     ) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE users SET totp_wrapped_key = $1, totp_sealed = $2, totp_last_step = $3 WHERE username = $4 AND totp_sealed IS NULL",
+            "UPDATE users SET totp_wrapped_key = $1, totp_sealed = $2, totp_enrolled_at_ms = NULL, totp_last_step = NULL WHERE username = $3 AND totp_sealed IS NULL",
         )
         .bind(wrapped_key.to_vec())
         .bind(sealed.to_vec())
-        .bind(step)
         .bind(username)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks the user's TOTP enrolment done.
+    pub async fn confirm_totp(&self, username: &str, now_ms: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE users SET totp_enrolled_at_ms = $1 WHERE username = $2 AND totp_enrolled_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(username)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Records `step` as the last TOTP step used, only if it is later than the stored one:
@@ -776,7 +793,7 @@ impl Db {
             return Ok(Err(ClaimRefusal::NotClaimed));
         };
         if req.requested_by == username {
-            return Ok(Err(ClaimRefusal::ClaimedByOther(req.requested_by)));
+            return Ok(Err(ClaimRefusal::SameUser));
         }
         if !VerificationStatus::Declined.may_become(VerificationStatus::Approved) {
             return Ok(Err(ClaimRefusal::WrongState(VerificationStatus::Declined)));
