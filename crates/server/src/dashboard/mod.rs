@@ -579,14 +579,20 @@ async fn load_session(
 }
 
 /// Whether a state-changing request comes from our own pages: its `Origin` is this server (the
-/// `Host` it was sent to, or the configured public URL); without `Origin`, `Sec-Fetch-Site` must
-/// say same-origin.
+/// `Host` it was sent to, or the configured public URL); without `Origin` (or with `null`),
+/// `Sec-Fetch-Site` must say same-origin.
 fn same_origin(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri, https: bool) -> bool {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| uri.authority().map(axum::http::uri::Authority::as_str));
-    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    // Under `Referrer-Policy: no-referrer` (the server's) browsers send `Origin: null` with a
+    // form; then the browser-set `Sec-Fetch-Site` decides.
+    match headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| *o != "null")
+    {
         Some(origin) => {
             let public = state.config.server.public_url.trim_end_matches('/');
             if origin == public {
