@@ -8,8 +8,14 @@
 //!   to one verification and to a list of upload scopes. Only `HS256` is accepted (never `none`
 //!   or another algorithm named in the header), and the key id selects among rotating keys.
 //!
+//! - **Dashboard sign-in**: [`totp`] (RFC 6238 second factor) and [`session`] (session tokens
+//!   stored as hashes, CSRF tokens bound to them).
+//!
 //! Time and randomness are passed in. No I/O.
 #![forbid(unsafe_code)]
+
+pub mod session;
+pub mod totp;
 
 use std::fmt;
 

@@ -44,6 +44,7 @@ pub fn router(state: Shared, https: bool) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(crate::dashboard::routes(state.clone(), https))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -83,11 +84,14 @@ async fn security_headers(req: Request, next: Next, https: bool) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
-    );
+    // The dashboard sets its own (still strict) policy for its pages.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            h,
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+    }
     set(h, header::CACHE_CONTROL, "no-store");
     set(
         h,
@@ -252,7 +256,7 @@ async fn sdk_token(
     Ok(claims)
 }
 
-fn valid_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn valid_id(id: &str) -> Result<(), ApiError> {
     let ok = id.len() == 36
         && id.starts_with("vrf_")
         && id

@@ -45,6 +45,9 @@ pub struct Config {
     /// The licence.
     #[serde(default)]
     pub licence: LicenceConfig,
+    /// The dashboard: sessions, review claims, sign-in limits.
+    #[serde(default)]
+    pub dashboard: crate::dashboard::DashboardConfig,
     /// The data directory every relative path is resolved against (not in the file).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -471,6 +474,7 @@ impl Config {
                 public_key: None,
                 binding: default_binding(),
             },
+            dashboard: crate::dashboard::DashboardConfig::default(),
             trust: TrustConfig {
                 csca_path: Some(PathBuf::from("trust")),
             },

@@ -162,7 +162,7 @@ pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn apply_retention(state: &Shared, id: &str, status: S) -> Result<(), ApiError> {
+pub(crate) async fn apply_retention(state: &Shared, id: &str, status: S) -> Result<(), ApiError> {
     let now = state.now_ms();
     // The results class first: it outlives the evidence or not, independently.
     match state.config.class_retention("results", status) {

@@ -8,6 +8,8 @@
 //!   [`policy`]: the policy file, validated and reloaded when it changes.
 //! - [`webhooks`], [`jobs`]: the delivery worker, expiry and the retention purge; [`export`]:
 //!   subject requests (a signed archive of one verification).
+//! - [`dashboard`]: the reviewers' and administrators' web pages (sign-in with TOTP, the
+//!   review queue and workflow, users, API keys, audit log, policy, charts).
 //! - [`tls`]: rustls (aws-lc-rs) and the accept loop with graceful shutdown.
 //!
 //! Time comes from a [`Clock`], so tests can move it; randomness from the OS generator.
@@ -15,6 +17,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dashboard;
 mod error;
 pub mod evidence;
 pub mod export;
@@ -229,6 +232,8 @@ pub struct AppState {
     pub webhook_wake: tokio::sync::Notify,
     /// The webhook HTTP client (no proxy, no redirects).
     pub http: reqwest::Client,
+    /// The dashboard's sign-in limits.
+    pub dashboard: dashboard::DashboardState,
 }
 
 impl std::fmt::Debug for AppState {
@@ -338,6 +343,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         .user_agent(concat!("idverify-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::Tls(e.to_string()))?;
+    let config_dashboard = config.dashboard.clone();
     Ok(Arc::new(AppState {
         api_limiter: budget("api", config.limits.api_key_per_minute),
         sdk_limiter: budget("sdk", config.limits.sdk_per_minute),
@@ -358,6 +364,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         shutdown: CancellationToken::new(),
         webhook_wake: tokio::sync::Notify::new(),
         http,
+        dashboard: dashboard::DashboardState::new(&config_dashboard),
     }))
 }
 

@@ -10,6 +10,11 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Executor, Row};
 
+mod review;
+pub use review::{
+    ApiKeyRow, ClaimRefusal, OverrideRequest, QueueFilter, QueueItem, ReviewRow, SessionRow, User,
+};
+
 /// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -103,6 +108,8 @@ impl VerificationStatus {
                 | (Collecting, Collecting | Processing | Expired)
                 | (Processing, Approved | Declined | Review)
                 | (Review, Approved | Declined)
+                // The four-eyes override of an automatic decline (two different users).
+                | (Declined, Approved)
         )
     }
 }
@@ -275,6 +282,8 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS verifications_created ON verifications (created_at_ms)",
         ],
     ),
+    // 7: the review workflow and the dashboard (issue 9).
+    (7, review::MIGRATION),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";

@@ -7,6 +7,9 @@ pub mod db;
 pub mod objects;
 pub mod s3;
 
-pub use db::{Db, DbError, Delivery, Verification, VerificationStatus};
+pub use db::{
+    ApiKeyRow, ClaimRefusal, Db, DbError, Delivery, OverrideRequest, QueueFilter, QueueItem,
+    ReviewRow, SessionRow, User, Verification, VerificationStatus,
+};
 pub use objects::{LocalDir, ObjectKey, ObjectStore};
 pub use s3::{S3, S3Config};
