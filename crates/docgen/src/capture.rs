@@ -47,7 +47,10 @@ impl Homography {
     pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
         let h = &self.0;
         let w = h[6] * x + h[7] * y + h[8];
-        ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+        (
+            (h[0] * x + h[1] * y + h[2]) / w,
+            (h[3] * x + h[4] * y + h[5]) / w,
+        )
     }
 
     /// The inverse map (adjugate).
@@ -173,13 +176,15 @@ pub fn composite(scene: &mut Canvas, doc: &Canvas, pl: &Placement) {
 pub fn light(c: &mut Canvas, rng: &mut Rng, strength: f32) {
     let gx = rng.uniform(-strength, strength);
     let gy = rng.uniform(-strength, strength);
-    let gain = rng.uniform(0.92, 1.05);
+    // Phones expose for the document: the brightest corner stays at about the chosen gain.
+    let gain = rng.uniform(0.9, 1.0) / (1.0 + (gx.abs() + gy.abs()) / 2.0);
     let (w, h) = (c.w as f32, c.h as f32);
     for y in 0..c.h {
         for x in 0..c.w {
             let nx = x as f32 / w - 0.5;
             let ny = y as f32 / h - 0.5;
-            let f = gain * (1.0 + gx * nx + gy * ny) * (1.0 - 0.25 * strength * (nx * nx + ny * ny));
+            let f =
+                gain * (1.0 + gx * nx + gy * ny) * (1.0 - 0.25 * strength * (nx * nx + ny * ny));
             let i = (y * c.w + x) * 3;
             for k in 0..3 {
                 c.px[i + k] = (f32::from(c.px[i + k]) * f).clamp(0.0, 255.0) as u8;
@@ -205,7 +210,13 @@ fn box_pass(c: &mut Canvas, r: usize, horizontal: bool) {
     let (outer, inner) = if horizontal { (h, w) } else { (w, h) };
     let n = (2 * r + 1) as u32;
     for o in 0..outer {
-        let idx = |i: usize| if horizontal { (o * w + i) * 3 } else { (i * w + o) * 3 };
+        let idx = |i: usize| {
+            if horizontal {
+                (o * w + i) * 3
+            } else {
+                (i * w + o) * 3
+            }
+        };
         for k in 0..3 {
             let mut acc: u32 = 0;
             for i in 0..=2 * r {
@@ -261,7 +272,11 @@ pub fn photocopy(doc: &mut Canvas, rng: &mut Rng, halftone: bool) {
                 v = (v - 90.0).max(0.0);
             }
             let t = rng.uniform(-2.0, 2.0);
-            doc.set(x as i64, y as i64, [(v + t) as u8, (v + t) as u8, (v + t + 1.0) as u8]);
+            doc.set(
+                x as i64,
+                y as i64,
+                [(v + t) as u8, (v + t) as u8, (v + t + 1.0) as u8],
+            );
         }
     }
 }
@@ -286,12 +301,12 @@ pub fn screen(c: &mut Canvas, rng: &mut Rng) {
             let row = if fv < 0.18 { 1.0 - depth } else { 1.0 };
             let sub = ((fu * 3.0) as usize).min(2);
             let d = ((x as f32 - gx).powi(2) + (y as f32 - gy).powi(2)).sqrt() / gr;
-            let sheen = (1.0 - d).max(0.0) * 45.0;
+            let sheen = (1.0 - d).max(0.0) * 30.0;
             let i = (y * c.w + x) * 3;
             for k in 0..3 {
                 let lin = (f32::from(c.px[i + k]) / 255.0).powf(gamma) * 255.0;
                 let m = if k == sub { 1.0 } else { 1.0 - depth * 0.8 };
-                c.px[i + k] = (lin * m * row * 1.15 + sheen).clamp(0.0, 255.0) as u8;
+                c.px[i + k] = (lin * m * row + sheen).clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -327,7 +342,10 @@ pub fn paste_patch(scene: &mut Canvas, patch: &Canvas, at: [f32; 2], pl: &Placem
         pl.h.apply(f64::from(at[0]), f64::from(at[1])),
         pl.h.apply(f64::from(at[0]) + patch.w as f64, f64::from(at[1])),
         pl.h.apply(f64::from(at[0]), f64::from(at[1]) + patch.h as f64),
-        pl.h.apply(f64::from(at[0]) + patch.w as f64, f64::from(at[1]) + patch.h as f64),
+        pl.h.apply(
+            f64::from(at[0]) + patch.w as f64,
+            f64::from(at[1]) + patch.h as f64,
+        ),
     ];
     let x0 = pts.iter().map(|p| p.0).fold(f64::MAX, f64::min).max(0.0) as usize;
     let x1 = (pts.iter().map(|p| p.0).fold(f64::MIN, f64::max).ceil() as usize).min(scene.w);

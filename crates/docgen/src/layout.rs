@@ -41,7 +41,10 @@ impl DocKind {
     /// Size in rendered pixels.
     pub fn size_px(self) -> (usize, usize) {
         let (w, h) = self.size_mm();
-        ((w * PX_PER_MM).round() as usize, (h * PX_PER_MM).round() as usize)
+        (
+            (w * PX_PER_MM).round() as usize,
+            (h * PX_PER_MM).round() as usize,
+        )
     }
 
     /// Whether the MRZ is printed on the back (TD1) rather than on the data page (TD3).
@@ -132,8 +135,22 @@ const DZ_GIVEN: &[(&str, &str, mrz::Sex)] = &[
     ("KHADIDJA", "خديجة", mrz::Sex::Female),
 ];
 const FR_SURNAMES: &[&str] = &[
-    "MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY",
-    "MOREAU", "LEFÈVRE", "GARÇON", "BÉRANGER", "FONTAINE", "CHEVALIER", "ROUSSEAU",
+    "MARTIN",
+    "BERNARD",
+    "DUBOIS",
+    "THOMAS",
+    "ROBERT",
+    "RICHARD",
+    "PETIT",
+    "DURAND",
+    "LEROY",
+    "MOREAU",
+    "LEFÈVRE",
+    "GARÇON",
+    "BÉRANGER",
+    "FONTAINE",
+    "CHEVALIER",
+    "ROUSSEAU",
 ];
 const FR_GIVEN: &[(&str, mrz::Sex)] = &[
     ("Hélène", mrz::Sex::Female),
@@ -236,7 +253,11 @@ impl Person {
         };
         let fields = mrz::MrzFields {
             format,
-            document_code: if kind == DocKind::Passport { "P".into() } else { "ID".into() },
+            document_code: if kind == DocKind::Passport {
+                "P".into()
+            } else {
+                "ID".into()
+            },
             issuing_state: self.state.into(),
             primary_identifier: mrz_name(&self.surname),
             secondary_identifier: mrz_name(&self.given),
@@ -309,7 +330,15 @@ impl Writer<'_> {
         draw_text(&mut self.c, self.latin, size, x, y, text, colour);
     }
 
-    fn field(&mut self, name: &'static str, x: f32, y: f32, size: f32, text: &str, font: &FontRef<'_>) {
+    fn field(
+        &mut self,
+        name: &'static str,
+        x: f32,
+        y: f32,
+        size: f32,
+        text: &str,
+        font: &FontRef<'_>,
+    ) {
         let w = draw_text(&mut self.c, font, size, x, y, text, [20, 20, 30]);
         self.fields.push(VizField {
             name,
@@ -333,7 +362,16 @@ fn arabic_field(
     let size = size * 1.7;
     let face = fonts.arabic_face();
     let width = match &face {
-        Some(face) => draw_arabic(&mut w.c, &fonts.arabic(), face, size, x_right, y, text, [20, 20, 30]),
+        Some(face) => draw_arabic(
+            &mut w.c,
+            &fonts.arabic(),
+            face,
+            size,
+            x_right,
+            y,
+            text,
+            [20, 20, 30],
+        ),
         None => 0.0,
     };
     w.fields.push(VizField {
@@ -347,7 +385,16 @@ fn arabic_field(
 fn arabic_label(w: &mut Writer<'_>, fonts: &Fonts, x_right: f32, y: f32, size: f32, text: &str) {
     let size = size * 1.7;
     if let Some(face) = fonts.arabic_face() {
-        draw_arabic(&mut w.c, &fonts.arabic(), &face, size, x_right, y, text, [70, 60, 90]);
+        draw_arabic(
+            &mut w.c,
+            &fonts.arabic(),
+            &face,
+            size,
+            x_right,
+            y,
+            text,
+            [70, 60, 90],
+        );
     }
 }
 
@@ -371,7 +418,12 @@ pub fn draw_mrz(c: &mut Canvas, ocrb: &FontRef<'_>, lines: &[String], bottom_mm:
         }
     }
     let top = first_base - 2.6 * PX_PER_MM;
-    [x0, top, n * pitch, first_base + (count - 1.0) * line_h + 0.8 * PX_PER_MM - top]
+    [
+        x0,
+        top,
+        n * pitch,
+        first_base + (count - 1.0) * line_h + 0.8 * PX_PER_MM - top,
+    ]
 }
 
 /// Renders the front (data page) of a document.
@@ -410,10 +462,30 @@ pub fn front(
             } else {
                 ("CARTE NATIONALE D'IDENTITÉ", "بطاقة التعريف الوطنية")
             };
-            wr.label(4.0 * mm, 5.0 * mm, 2.2 * mm, "RÉPUBLIQUE ALGÉRIENNE DÉMOCRATIQUE ET POPULAIRE", lab);
-            arabic_label(&mut wr, fonts, w as f32 - 4.0 * mm, 9.5 * mm, 3.0 * mm, "الجمهورية الجزائرية الديمقراطية الشعبية");
+            wr.label(
+                4.0 * mm,
+                5.0 * mm,
+                2.2 * mm,
+                "RÉPUBLIQUE ALGÉRIENNE DÉMOCRATIQUE ET POPULAIRE",
+                lab,
+            );
+            arabic_label(
+                &mut wr,
+                fonts,
+                w as f32 - 4.0 * mm,
+                9.5 * mm,
+                3.0 * mm,
+                "الجمهورية الجزائرية الديمقراطية الشعبية",
+            );
             wr.label(4.0 * mm, 13.0 * mm, 2.6 * mm, title_fr, lab);
-            arabic_label(&mut wr, fonts, w as f32 - 4.0 * mm, 14.0 * mm, 3.2 * mm, title_ar);
+            arabic_label(
+                &mut wr,
+                fonts,
+                w as f32 - 4.0 * mm,
+                14.0 * mm,
+                3.2 * mm,
+                title_ar,
+            );
             let (px, py, pw, ph) = if kind == DocKind::Passport {
                 (5.0 * mm, 20.0 * mm, 33.0 * mm, 42.0 * mm)
             } else {
@@ -423,14 +495,54 @@ pub fn front(
             photo = Some([px, py, pw, ph]);
             let x = px + pw + 4.0 * mm;
             let xr = w as f32 - 4.0 * mm;
-            let step = if kind == DocKind::Passport { 8.0 * mm } else { 6.4 * mm };
+            let step = if kind == DocKind::Passport {
+                8.0 * mm
+            } else {
+                6.4 * mm
+            };
             let mut y = py + 2.5 * mm;
-            let rows: [(&str, &str, &'static str, String, Option<(&'static str, String)>); 5] = [
-                ("Nom", "اللقب", "surname", p.surname.clone(), p.surname_ar.clone().map(|s| ("surname_ar", s))),
-                ("Prénom(s)", "الاسم", "given_names", p.given.clone(), p.given_ar.clone().map(|s| ("given_names_ar", s))),
-                ("Date de naissance", "تاريخ الميلاد", "birth_date", date_dot(p.birth), None),
-                ("N° du document", "رقم الوثيقة", "document_number", p.number.clone(), None),
-                ("Date d'expiration", "تاريخ الانتهاء", "expiry_date", date_dot(p.expiry), None),
+            let rows: [(
+                &str,
+                &str,
+                &'static str,
+                String,
+                Option<(&'static str, String)>,
+            ); 5] = [
+                (
+                    "Nom",
+                    "اللقب",
+                    "surname",
+                    p.surname.clone(),
+                    p.surname_ar.clone().map(|s| ("surname_ar", s)),
+                ),
+                (
+                    "Prénom(s)",
+                    "الاسم",
+                    "given_names",
+                    p.given.clone(),
+                    p.given_ar.clone().map(|s| ("given_names_ar", s)),
+                ),
+                (
+                    "Date de naissance",
+                    "تاريخ الميلاد",
+                    "birth_date",
+                    date_dot(p.birth),
+                    None,
+                ),
+                (
+                    "N° du document",
+                    "رقم الوثيقة",
+                    "document_number",
+                    p.number.clone(),
+                    None,
+                ),
+                (
+                    "Date d'expiration",
+                    "تاريخ الانتهاء",
+                    "expiry_date",
+                    date_dot(p.expiry),
+                    None,
+                ),
             ];
             for (lf, la, name, value, ar) in rows {
                 wr.label(x, y, 1.9 * mm, lf, lab);
@@ -442,12 +554,31 @@ pub fn front(
                 y += step;
             }
             let sex = if p.sex == mrz::Sex::Female { "F" } else { "M" };
-            wr.label(x + 38.0 * mm, py + 2.5 * mm + 2.0 * step, 1.9 * mm, "Sexe", lab);
-            wr.field("sex", x + 38.0 * mm, py + 2.5 * mm + 2.0 * step + 3.4 * mm, fsz, sex, &bold);
+            wr.label(
+                x + 38.0 * mm,
+                py + 2.5 * mm + 2.0 * step,
+                1.9 * mm,
+                "Sexe",
+                lab,
+            );
+            wr.field(
+                "sex",
+                x + 38.0 * mm,
+                py + 2.5 * mm + 2.0 * step + 3.4 * mm,
+                fsz,
+                sex,
+                &bold,
+            );
         }
         DocKind::FrenchId => {
             wr.label(4.0 * mm, 5.5 * mm, 3.0 * mm, "RÉPUBLIQUE FRANÇAISE", lab);
-            wr.label(4.0 * mm, 10.0 * mm, 2.4 * mm, "CARTE NATIONALE D'IDENTITÉ / IDENTITY CARD", lab);
+            wr.label(
+                4.0 * mm,
+                10.0 * mm,
+                2.4 * mm,
+                "CARTE NATIONALE D'IDENTITÉ / IDENTITY CARD",
+                lab,
+            );
             let (px, py, pw, ph) = (4.0 * mm, 14.0 * mm, 25.0 * mm, 32.0 * mm);
             wr.c.blit_scaled(portrait, px as i64, py as i64, pw as usize, ph as usize);
             photo = Some([px, py, pw, ph]);
@@ -457,17 +588,42 @@ pub fn front(
             let rows: [(&str, &'static str, String); 5] = [
                 ("NOM / Surname", "surname", p.surname.clone()),
                 ("Prénoms / Given names", "given_names", p.given.clone()),
-                ("DATE DE NAISS. / Date of birth", "birth_date", date_space(p.birth)),
-                ("N° DU DOCUMENT / Document No", "document_number", p.number.clone()),
-                ("DATE D'EXPIR. / Expiry date", "expiry_date", date_space(p.expiry)),
+                (
+                    "DATE DE NAISS. / Date of birth",
+                    "birth_date",
+                    date_space(p.birth),
+                ),
+                (
+                    "N° DU DOCUMENT / Document No",
+                    "document_number",
+                    p.number.clone(),
+                ),
+                (
+                    "DATE D'EXPIR. / Expiry date",
+                    "expiry_date",
+                    date_space(p.expiry),
+                ),
             ];
             for (lf, name, value) in rows {
                 wr.label(x, y, 1.8 * mm, lf, lab);
                 wr.field(name, x, y + 3.3 * mm, fsz, &value, &bold);
                 y += 6.3 * mm;
             }
-            wr.label(x + 36.0 * mm, py + 1.5 * mm + 12.6 * mm, 1.8 * mm, "SEXE / Sex", lab);
-            wr.field("sex", x + 36.0 * mm, py + 1.5 * mm + 12.6 * mm + 3.3 * mm, fsz, sex, &bold);
+            wr.label(
+                x + 36.0 * mm,
+                py + 1.5 * mm + 12.6 * mm,
+                1.8 * mm,
+                "SEXE / Sex",
+                lab,
+            );
+            wr.field(
+                "sex",
+                x + 36.0 * mm,
+                py + 1.5 * mm + 12.6 * mm + 3.3 * mm,
+                fsz,
+                sex,
+                &bold,
+            );
         }
     }
     let mrz = if kind.mrz_on_back() {
@@ -496,10 +652,42 @@ pub fn back(fonts: &Fonts, rng: &mut Rng, kind: DocKind, mrz_lines: &[String]) -
     background(&mut c, rng, base, ink);
     let mm = PX_PER_MM;
     let lab = [80, 70, 110];
-    draw_text(&mut c, &latin, 1.9 * mm, 5.0 * mm, 6.0 * mm, "Adresse / Address", lab);
-    draw_text(&mut c, &latin, 2.6 * mm, 5.0 * mm, 10.0 * mm, "12 RUE DES OLIVIERS", [20, 20, 30]);
-    draw_text(&mut c, &latin, 1.9 * mm, 5.0 * mm, 15.0 * mm, "Autorité / Authority", lab);
-    draw_text(&mut c, &latin, 2.6 * mm, 5.0 * mm, 19.0 * mm, "PRÉFECTURE", [20, 20, 30]);
+    draw_text(
+        &mut c,
+        &latin,
+        1.9 * mm,
+        5.0 * mm,
+        6.0 * mm,
+        "Adresse / Address",
+        lab,
+    );
+    draw_text(
+        &mut c,
+        &latin,
+        2.6 * mm,
+        5.0 * mm,
+        10.0 * mm,
+        "12 RUE DES OLIVIERS",
+        [20, 20, 30],
+    );
+    draw_text(
+        &mut c,
+        &latin,
+        1.9 * mm,
+        5.0 * mm,
+        15.0 * mm,
+        "Autorité / Authority",
+        lab,
+    );
+    draw_text(
+        &mut c,
+        &latin,
+        2.6 * mm,
+        5.0 * mm,
+        19.0 * mm,
+        "PRÉFECTURE",
+        [20, 20, 30],
+    );
     let mrz = Some(draw_mrz(&mut c, &ocrb, mrz_lines, 3.2));
     Side {
         canvas: c,

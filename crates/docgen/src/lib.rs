@@ -168,7 +168,11 @@ impl FaceSet {
                 c = c.half();
             }
             let (w, h) = (c.w, c.h);
-            let (cw, ch) = if w * 4 > h * 3 { (h * 3 / 4, h) } else { (w, w * 4 / 3) };
+            let (cw, ch) = if w * 4 > h * 3 {
+                (h * 3 / 4, h)
+            } else {
+                (w, w * 4 / 3)
+            };
             let crop = c.crop((w - cw) / 2, (h - ch) / 3, cw, ch);
             out.push(crop);
         }
@@ -184,9 +188,9 @@ impl FaceSet {
             .map_err(|_| Error::NoFaces)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("img") && n.ends_with(".jpg") && !n.contains('_'))
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with("img") && n.ends_with(".jpg") && !n.contains('_')
+                })
             })
             .collect();
         names.sort();
@@ -556,7 +560,10 @@ impl Generator {
             }
             Some(Attack::ExifTimestamp) => {
                 if rng.chance(0.5) {
-                    let future = format!("{:04}:06:15 10:00:00", self.today.year() + 1 + rng.below(3) as u16);
+                    let future = format!(
+                        "{:04}:06:15 10:00:00",
+                        self.today.year() + 1 + rng.below(3) as u16
+                    );
                     exif.date_time_original = Some(future.clone());
                     exif.date_time = Some(future);
                 } else {
@@ -580,10 +587,12 @@ impl Generator {
                 let dx = CAPTURE_W_F * cover * 0.35 * if rng.chance(0.5) { 1.0 } else { -1.0 };
                 offset = (dx, offset.1);
             }
-            let pl = capture::place(rng, dw, dh, cover, rot_all, persp, offset).ok_or(Error::Geometry)?;
+            let pl = capture::place(rng, dw, dh, cover, rot_all, persp, offset)
+                .ok_or(Error::Geometry)?;
             if refusal != Some(Refusal::NotFound) {
                 capture::composite(&mut scene, &side.canvas, &pl);
             }
+            capture::light(&mut scene, rng, light);
             if refusal == Some(Refusal::Glare) {
                 let u = rng.uniform(0.3, 0.7) * dw as f32;
                 let v = rng.uniform(0.25, 0.6) * dh as f32;
@@ -591,7 +600,6 @@ impl Generator {
                 let r = cover * CAPTURE_W_F * rng.uniform(0.12, 0.18);
                 capture::glare(&mut scene, gx as f32, gy as f32, r, r * 0.6);
             }
-            capture::light(&mut scene, rng, light);
             if spec.attack == Some(Attack::Screen) {
                 capture::screen(&mut scene, rng);
             }
@@ -607,7 +615,10 @@ impl Generator {
             if main {
                 let edit = match spec.attack {
                     Some(Attack::ReplacedPhoto) => side.photo.map(|ph| {
-                        let other = &self.faces.0[(person.face + 1 + rng.below(self.faces.len().max(2) as u32 - 1) as usize) % self.faces.len()];
+                        let other = &self.faces.0[(person.face
+                            + 1
+                            + rng.below(self.faces.len().max(2) as u32 - 1) as usize)
+                            % self.faces.len()];
                         let mut patch = Canvas::new(ph[2] as usize, ph[3] as usize, [0, 0, 0]);
                         patch.blit_scaled(other, 0, 0, ph[2] as usize, ph[3] as usize);
                         (patch, [ph[0], ph[1]])
@@ -626,14 +637,24 @@ impl Generator {
                             let i = rng.below(text.len().max(1) as u32) as usize;
                             if let Some(ch) = text.get_mut(i.min(last)) {
                                 *ch = if ch.is_ascii_digit() {
-                                    char::from(b'0' + ((*ch as u8 - b'0' + 1 + rng.below(8) as u8) % 10))
+                                    char::from(
+                                        b'0' + ((*ch as u8 - b'0' + 1 + rng.below(8) as u8) % 10),
+                                    )
                                 } else {
                                     'X'
                                 };
                             }
                             let t: String = text.into_iter().collect();
                             let bold = self.fonts.latin_bold();
-                            raster::draw_text(&mut patch, &bold, layout::PX_PER_MM * 3.0, 3.0, 3.0 + h * 0.8, &t, [20, 20, 30]);
+                            raster::draw_text(
+                                &mut patch,
+                                &bold,
+                                layout::PX_PER_MM * 3.0,
+                                3.0,
+                                3.0 + h * 0.8,
+                                &t,
+                                [20, 20, 30],
+                            );
                             (patch, [x - 3.0, y - 3.0])
                         }),
                     _ => None,
@@ -646,8 +667,10 @@ impl Generator {
                     }
                     if copy_move {
                         // A block of the portrait's corner region copied over the data fields.
-                        let (sx, sy) = pl.h.apply(f64::from(dw as f32 * 0.45), f64::from(dh as f32 * 0.42));
-                        let (tx, ty) = pl.h.apply(f64::from(dw as f32 * 0.65), f64::from(dh as f32 * 0.58));
+                        let (sx, sy) =
+                            pl.h.apply(f64::from(dw as f32 * 0.45), f64::from(dh as f32 * 0.42));
+                        let (tx, ty) =
+                            pl.h.apply(f64::from(dw as f32 * 0.65), f64::from(dh as f32 * 0.58));
                         let (bw, bh) = ((cover * 130.0) as usize, (cover * 80.0) as usize);
                         capture::copy_move(
                             &mut img,

@@ -96,7 +96,11 @@ impl Canvas {
         for yy in 0..h {
             for xx in 0..w {
                 let p = src.sample((xx as f32 + 0.5) * sx - 0.5, (yy as f32 + 0.5) * sy - 0.5);
-                self.set(x + xx as i64, y + yy as i64, [p[0] as u8, p[1] as u8, p[2] as u8]);
+                self.set(
+                    x + xx as i64,
+                    y + yy as i64,
+                    [p[0] as u8, p[1] as u8, p[2] as u8],
+                );
             }
         }
     }
@@ -115,7 +119,11 @@ impl Canvas {
                         s[k] += u32::from(p[k]);
                     }
                 }
-                out.set(x as i64, y as i64, [(s[0] / 4) as u8, (s[1] / 4) as u8, (s[2] / 4) as u8]);
+                out.set(
+                    x as i64,
+                    y as i64,
+                    [(s[0] / 4) as u8, (s[1] / 4) as u8, (s[2] / 4) as u8],
+                );
             }
         }
         out
@@ -126,7 +134,11 @@ impl Canvas {
         let mut out = Canvas::new(w, h, [0, 0, 0]);
         for yy in 0..h {
             for xx in 0..w {
-                out.set(xx as i64, yy as i64, self.get((x + xx) as i64, (y + yy) as i64));
+                out.set(
+                    xx as i64,
+                    yy as i64,
+                    self.get((x + xx) as i64, (y + yy) as i64),
+                );
             }
         }
         out
@@ -161,7 +173,9 @@ pub fn draw_text(
 /// Width of left-to-right text.
 pub fn text_width(font: &FontRef<'_>, size: f32, text: &str) -> f32 {
     let scaled = font.as_scaled(PxScale::from(size));
-    text.chars().map(|ch| scaled.h_advance(font.glyph_id(ch))).sum()
+    text.chars()
+        .map(|ch| scaled.h_advance(font.glyph_id(ch)))
+        .sum()
 }
 
 /// Draws one glyph whose origin is at (x, y).

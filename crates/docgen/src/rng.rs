@@ -31,7 +31,11 @@ impl Rng {
 
     /// Uniform integer in [0, n).
     pub fn below(&mut self, n: u32) -> u32 {
-        if n == 0 { 0 } else { (self.next_u64() % u64::from(n)) as u32 }
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % u64::from(n)) as u32
+        }
     }
 
     /// Uniform integer in [lo, hi).

@@ -1,12 +1,19 @@
 //! Writes generated samples to a directory for inspection:
 //! `docgen OUT_DIR [COUNT] [FIRST_SEED]` → `NNNN-front.jpg`, `NNNN-back.jpg`, `NNNN.txt` (labels).
-#![allow(clippy::print_stdout, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::print_stdout,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::io::Write;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let out = std::path::PathBuf::from(args.next().ok_or("usage: docgen OUT_DIR [COUNT] [FIRST_SEED]")?);
+    let out = std::path::PathBuf::from(
+        args.next()
+            .ok_or("usage: docgen OUT_DIR [COUNT] [FIRST_SEED]")?,
+    );
     let count: u64 = args.next().map_or(Ok(12), |s| s.parse())?;
     let first: u64 = args.next().map_or(Ok(1), |s| s.parse())?;
     std::fs::create_dir_all(&out)?;
@@ -45,7 +52,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c

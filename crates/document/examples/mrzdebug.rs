@@ -1,0 +1,28 @@
+//! Prints the MRZ read next to the truth for a few seeds (development aid).
+#![allow(clippy::print_stdout)]
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let today = mrz::Date::new(2026, 12, 1).ok_or("date")?;
+    let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 24)?;
+    let g = docgen::Generator::new(docgen::Fonts::system()?, faces, today)?;
+    let engine = document::Engine::new(&g.fonts().ocrb)?;
+    for seed in std::env::args()
+        .skip(1)
+        .filter_map(|s| s.parse::<u64>().ok())
+    {
+        let spec = docgen::Spec {
+            kind: docgen::DocKind::Passport,
+            difficulty: docgen::Difficulty::Clean,
+            refusal: None,
+            attack: None,
+        };
+        let s = g.sample(seed, spec)?;
+        let r = engine.read(&document::Input {
+            front: &s.front.jpeg,
+            back: s.back.as_ref().map(|b| b.jpeg.as_slice()),
+            today,
+            now_exif: "2026:12:01 23:59:00",
+        });
+        println!("truth: {:?}\nread:  {:?}", s.mrz, r.mrz_lines);
+    }
+    Ok(())
+}
