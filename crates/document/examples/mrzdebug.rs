@@ -9,12 +9,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .skip(1)
         .filter_map(|s| s.parse::<u64>().ok())
     {
-        let spec = docgen::Spec {
-            kind: docgen::DocKind::Passport,
-            difficulty: docgen::Difficulty::Clean,
-            refusal: None,
-            attack: None,
-        };
+        let mut spec = docgen::Generator::mixed_spec(seed);
+        spec.refusal = None;
+        spec.attack = None;
         let s = g.sample(seed, spec)?;
         let r = engine.read(&document::Input {
             front: &s.front.jpeg,
@@ -22,7 +19,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             today,
             now_exif: "2026:12:01 23:59:00",
         });
-        println!("truth: {:?}\nread:  {:?}", s.mrz, r.mrz_lines);
+        if s.mrz != r.mrz_lines {
+            println!(
+                "{seed} {:?} {:?} {:?}\ntruth: {:?}\nread:  {:?}",
+                spec.kind,
+                spec.difficulty,
+                r.checks
+                    .iter()
+                    .filter(|c| c.check.starts_with("document.geometry"))
+                    .map(|c| format!(
+                        "{} {} {}",
+                        c.check,
+                        c.reason,
+                        serde_json::to_string(&c.evidence).unwrap_or_default()
+                    ))
+                    .collect::<Vec<_>>(),
+                s.mrz,
+                r.mrz_lines
+            );
+        }
     }
     Ok(())
 }

@@ -306,10 +306,13 @@ pub fn noise_map(luma: &Plane, map: &Homography, doc_w: usize, doc_h: usize) -> 
 }
 
 /// Clean clusters in a noise map: blocks whose noise is below `ratio` × the median, grouped
-/// 8-connected; returns the largest cluster's block count and its bounding box (blocks).
+/// 8-connected; a cluster counts only if it is also that much cleaner than the ring of blocks
+/// around it and covers at most a quarter of the document (a whole picture low in noise is a
+/// camera's processing, not an edit). Returns the largest such cluster's block count and its
+/// bounding box (blocks).
 pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
     let mut sorted: Vec<f32> = m.level.clone();
-    if sorted.is_empty() {
+    if sorted.is_empty() || m.bw < 3 || m.bh < 3 {
         return (0, [0; 4]);
     }
     let mid = sorted.len() / 2;
@@ -320,23 +323,24 @@ pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
     let mut seen = vec![false; clean.len()];
     let mut best = (0usize, [0usize; 4]);
     let mut stack = Vec::new();
-    // The outer ring of blocks straddles the document's edge: skip it.
+    let max_size = m.level.len() / 4;
     for start in 0..clean.len() {
-        let (sx, sy) = (start % m.bw.max(1), start / m.bw.max(1));
+        let (sx, sy) = (start % m.bw, start / m.bw);
+        // The outer ring of blocks straddles the document's edge: skip it.
         if sx == 0 || sy == 0 || sx + 1 >= m.bw || sy + 1 >= m.bh {
             continue;
         }
         if !clean.get(start).copied().unwrap_or(false) || seen.get(start).copied().unwrap_or(true) {
             continue;
         }
-        let mut count = 0;
+        let mut members = Vec::new();
         let mut bb = [sx, sy, sx, sy];
         stack.push(start);
         if let Some(s) = seen.get_mut(start) {
             *s = true;
         }
         while let Some(i) = stack.pop() {
-            count += 1;
+            members.push(i);
             let (x, y) = (i % m.bw, i / m.bw);
             bb = [bb[0].min(x), bb[1].min(y), bb[2].max(x), bb[3].max(y)];
             for dy in -1i64..=1 {
@@ -357,8 +361,32 @@ pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
                 }
             }
         }
-        if count > best.0 {
-            best = (count, bb);
+        if members.len() <= best.0 || members.len() > max_size {
+            continue;
+        }
+        // The ring: blocks within two of the cluster's box, not in the cluster.
+        let inside: std::collections::HashSet<usize> = members.iter().copied().collect();
+        let mut ring = Vec::new();
+        for y in bb[1].saturating_sub(2)..=(bb[3] + 2).min(m.bh - 1) {
+            for x in bb[0].saturating_sub(2)..=(bb[2] + 2).min(m.bw - 1) {
+                let j = y * m.bw + x;
+                if !inside.contains(&j) {
+                    if let Some(&v) = m.level.get(j) {
+                        ring.push(v);
+                    }
+                }
+            }
+        }
+        if ring.is_empty() {
+            continue;
+        }
+        let rm = ring.len() / 2;
+        ring.select_nth_unstable_by(rm, f32::total_cmp);
+        let ring_median = ring.get(rm).copied().unwrap_or(0.0);
+        let mean =
+            members.iter().filter_map(|&i| m.level.get(i)).sum::<f32>() / members.len() as f32;
+        if mean < ring_median * ratio {
+            best = (members.len(), bb);
         }
     }
     best
@@ -403,7 +431,7 @@ pub fn copy_move(luma: &Plane, region: [usize; 4]) -> (usize, [i64; 2]) {
     let mut votes: std::collections::HashMap<(i64, i64), usize> = std::collections::HashMap::new();
     for i in 0..descs.len() {
         let Some(a) = descs.get(i) else { continue };
-        for j in i + 1..(i + 4).min(descs.len()) {
+        for j in i + 1..(i + 8).min(descs.len()) {
             let Some(b) = descs.get(j) else { continue };
             let diff: i32 =
                 a.0.iter()

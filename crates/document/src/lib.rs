@@ -88,7 +88,7 @@ pub mod reasons {
 pub struct Thresholds {
     /// Blown-out block fraction for `glare`.
     pub glare_fraction: f64,
-    /// Laplacian variance below which the document is `too_blurry`.
+    /// Edge steepness (percent of contrast per pixel) below which the document is `too_blurry`.
     pub min_sharpness: f64,
     /// Spectral peak ratio at which suspicion is 1 (0 at a third of it).
     pub moire_peak: f32,
@@ -106,10 +106,10 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             glare_fraction: 0.02,
-            min_sharpness: 28.0,
-            moire_peak: 60.0,
+            min_sharpness: 11.0,
+            moire_peak: 90.0,
             min_colourfulness: 9.0,
-            clean_blocks: 12,
+            clean_blocks: 300,
             copy_move_votes: 60,
             min_mrz_correlation: 0.6,
         }
@@ -162,12 +162,10 @@ pub struct Engine {
 }
 
 struct Side {
-    rgb: Rgb,
     luma: Plane,
     loc: Located,
     map: raster::Homography,
     doc: Rgb,
-    doc_luma: Plane,
     mrz: Option<Vec<mrzocr::Line>>,
 }
 
@@ -355,23 +353,21 @@ impl Engine {
                 if sharp < self.thresholds.min_sharpness {
                     out.push(
                         Check::fail(name_geo, reasons::TOO_BLURRY)
-                            .with_evidence(ev(json!({ "laplacian_variance": sharp }))),
+                            .with_evidence(ev(json!({ "edge_steepness": sharp }))),
                     );
                     return None;
                 }
                 out.push(Check::pass(name_q).with_evidence(ev(json!({
                     "blown_fraction": glare,
-                    "laplacian_variance": sharp,
+                    "edge_steepness": sharp,
                 }))));
             }
             let mrz = self.find_mrz(&doc_luma, loc.size);
             let side = Side {
-                rgb: rgb.clone(),
                 luma: luma.clone(),
                 loc: loc.clone(),
                 map,
                 doc,
-                doc_luma,
                 mrz,
             };
             if side.mrz.is_some() {
@@ -462,15 +458,20 @@ impl Engine {
         // Tampering: noise inconsistency and copy-move.
         let nm = authenticity::noise_map(&s.luma, &s.map, dw, dh);
         let (clean, bb) = authenticity::clean_cluster(&nm, 0.35);
-        let xs: Vec<f64> = s.loc.corners.iter().map(|c| c[0]).collect();
-        let ys: Vec<f64> = s.loc.corners.iter().map(|c| c[1]).collect();
+        // Copy-move over the data area (the MRZ's repeated fillers would vote for its pitch).
+        let pts = [(0.0, 0.0), (1.0, 0.0), (1.0, 0.72), (0.0, 0.72)]
+            .map(|(u, v)| s.map.apply(dw as f64 * u, dh as f64 * v));
         let region = [
-            xs.iter().copied().fold(f64::MAX, f64::min).max(0.0) as usize,
-            ys.iter().copied().fold(f64::MAX, f64::min).max(0.0) as usize,
-            xs.iter().copied().fold(0.0, f64::max) as usize,
-            ys.iter().copied().fold(0.0, f64::max) as usize,
+            pts.iter().map(|p| p.0).fold(f64::MAX, f64::min).max(0.0) as usize,
+            pts.iter().map(|p| p.1).fold(f64::MAX, f64::min).max(0.0) as usize,
+            pts.iter().map(|p| p.0).fold(0.0, f64::max) as usize,
+            pts.iter().map(|p| p.1).fold(0.0, f64::max) as usize,
         ];
-        let (votes, offset) = authenticity::copy_move(&s.luma, region);
+        // At half resolution: an 8 × 8 block there is 16 × 16 picture pixels.
+        let half = s.luma.shrink(2);
+        let region = region.map(|v| v / 2);
+        let (votes, offset) = authenticity::copy_move(&half, region);
+        let offset = offset.map(|v| v * 2);
         let noise_score = clean as f64 / (2.0 * t.clean_blocks as f64);
         let cm_score = votes as f64 / (2.0 * t.copy_move_votes as f64);
         let (score, code) = if cm_score >= noise_score {
@@ -491,8 +492,6 @@ impl Engine {
                 "copy_move_offset": offset,
             })),
         ));
-        let _ = &s.doc_luma;
-        let _ = &s.rgb;
     }
 }
 

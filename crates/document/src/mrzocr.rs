@@ -48,7 +48,7 @@ impl Classifier {
     pub fn new(ocrb: &[u8]) -> Option<Classifier> {
         let font = FontRef::try_from_slice(ocrb).ok()?;
         let mut templates = Vec::new();
-        for blur in [0usize, 1, 2] {
+        for blur in [0usize, 1] {
             // One line of the whole alphabet on the ICAO pitch, read back with the same cell
             // extraction as a document.
             let n = ALPHABET.len();
@@ -235,7 +235,8 @@ fn find_bands(p: &Plane, want: usize) -> Vec<(usize, usize)> {
         rows.push(s / p.w.max(1) as f32);
     }
     let peak = rows.iter().copied().fold(0.0f32, f32::max);
-    let on = (peak * 0.25).max(0.02);
+    // Low, so that a line of mostly fillers (ink at mid-height only) keeps its full height.
+    let on = (peak * 0.06).max(3.0 / p.w.max(1) as f32);
     let mut bands = Vec::new();
     let mut start = None;
     for (y, &r) in rows.iter().enumerate() {
