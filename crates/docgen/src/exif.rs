@@ -98,10 +98,8 @@ pub fn app1(tags: &ExifTags) -> Option<Vec<u8>> {
     }
     let ifd0_bytes = ifd(&ifd0, 8);
     let exif_at = 8 + ifd0_bytes.len() as u32;
-    if with_ptr {
-        if let Some(last) = ifd0.last_mut() {
-            last.data = exif_at.to_le_bytes().to_vec();
-        }
+    if let (true, Some(last)) = (with_ptr, ifd0.last_mut()) {
+        last.data = exif_at.to_le_bytes().to_vec();
     }
     let ifd0_bytes = ifd(&ifd0, 8);
     let mut tiff = b"II*\0".to_vec();

@@ -224,11 +224,7 @@ impl Person {
             DocKind::AlgerianId | DocKind::Passport => {
                 let (s, sa) = *rng.pick(DZ_SURNAMES);
                 let (g, ga, sex) = *rng.pick(DZ_GIVEN);
-                let number = if kind == DocKind::Passport {
-                    format!("{:09}", rng.range(100_000_000, 999_999_999))
-                } else {
-                    format!("{:09}", rng.range(100_000_000, 999_999_999))
-                };
+                let number = format!("{:09}", rng.range(100_000_000, 999_999_999));
                 Person {
                     surname: s.to_owned(),
                     given: g.to_owned(),
@@ -287,7 +283,7 @@ fn background(c: &mut Canvas, rng: &mut Rng, base: [u8; 3], ink: [u8; 3]) {
     let (w, h) = (c.w, c.h);
     let f1 = rng.uniform(0.004, 0.012);
     let f2 = rng.uniform(0.003, 0.009);
-    let ph = rng.uniform(0.0, 6.28);
+    let ph = rng.uniform(0.0, std::f32::consts::TAU);
     for y in 0..h {
         for x in 0..w {
             let (xf, yf) = (x as f32, y as f32);
@@ -501,6 +497,7 @@ pub fn front(
                 6.4 * mm
             };
             let mut y = py + 2.5 * mm;
+            #[allow(clippy::type_complexity)]
             let rows: [(
                 &str,
                 &str,

@@ -20,6 +20,7 @@
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     clippy::too_many_arguments,
+    clippy::needless_range_loop,
     clippy::missing_panics_doc
 )]
 

@@ -180,15 +180,15 @@ pub fn periodic_peak(luma: &Plane, cx: usize, cy: usize) -> f32 {
     let mut cr = vec![0.0f32; N];
     let mut ci = vec![0.0f32; N];
     for col in 0..N {
-        for y in 0..N {
-            cr[y] = re.get(y * N + col).copied().unwrap_or(0.0);
-            ci[y] = im.get(y * N + col).copied().unwrap_or(0.0);
+        for (y, (r, i)) in cr.iter_mut().zip(ci.iter_mut()).enumerate() {
+            *r = re.get(y * N + col).copied().unwrap_or(0.0);
+            *i = im.get(y * N + col).copied().unwrap_or(0.0);
         }
         fft(&mut cr, &mut ci);
-        for y in 0..N {
-            if let (Some(r), Some(i)) = (re.get_mut(y * N + col), im.get_mut(y * N + col)) {
-                *r = cr[y];
-                *i = ci[y];
+        for (y, (r, i)) in cr.iter().zip(ci.iter()).enumerate() {
+            if let (Some(dr), Some(di)) = (re.get_mut(y * N + col), im.get_mut(y * N + col)) {
+                *dr = *r;
+                *di = *i;
             }
         }
     }
@@ -370,10 +370,8 @@ pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
         for y in bb[1].saturating_sub(2)..=(bb[3] + 2).min(m.bh - 1) {
             for x in bb[0].saturating_sub(2)..=(bb[2] + 2).min(m.bw - 1) {
                 let j = y * m.bw + x;
-                if !inside.contains(&j) {
-                    if let Some(&v) = m.level.get(j) {
-                        ring.push(v);
-                    }
+                if let (false, Some(&v)) = (inside.contains(&j), m.level.get(j)) {
+                    ring.push(v);
                 }
             }
         }
@@ -427,7 +425,7 @@ pub fn copy_move(luma: &Plane, region: [usize; 4]) -> (usize, [i64; 2]) {
         }
         y += 2;
     }
-    descs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    descs.sort_unstable_by_key(|d| d.0);
     let mut votes: std::collections::HashMap<(i64, i64), usize> = std::collections::HashMap::new();
     for i in 0..descs.len() {
         let Some(a) = descs.get(i) else { continue };

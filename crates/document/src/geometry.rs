@@ -264,9 +264,7 @@ fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
 
 fn polygon_area(p: &[[f64; 2]; 4]) -> f64 {
     let mut s = 0.0;
-    for i in 0..4 {
-        let a = p[i];
-        let b = p[(i + 1) % 4];
+    for (a, b) in p.iter().zip(p.iter().cycle().skip(1)) {
         s += a[0] * b[1] - b[0] * a[1];
     }
     s.abs() / 2.0
@@ -299,13 +297,19 @@ pub fn rectify(rgb: &Rgb, loc: &Located, map: &Homography) -> Rgb {
 }
 
 /// Fraction of 16 × 16 blocks of the rectified document that are blown out (≥ 90 % of pixels
-/// at ≥ 240 in all channels): a specular highlight.
+/// at ≥ 240 in all channels), outside the portrait: a specular highlight.
 pub fn glare_fraction(doc: &Rgb) -> f64 {
     let (w, h) = (doc.w(), doc.h());
     let (bw, bh) = (w / 16, h / 16);
     let mut blown = 0usize;
+    let mut counted = 0usize;
     for by in 0..bh {
         for bx in 0..bw {
+            // The portrait (left of every supported layout) may have a white studio background.
+            if bx * 100 < bw * 36 && by * 100 > bh * 20 {
+                continue;
+            }
+            counted += 1;
             let mut n = 0;
             for y in by * 16..by * 16 + 16 {
                 for x in bx * 16..bx * 16 + 16 {
@@ -319,7 +323,7 @@ pub fn glare_fraction(doc: &Rgb) -> f64 {
             }
         }
     }
-    blown as f64 / (bw * bh).max(1) as f64
+    blown as f64 / counted.max(1) as f64
 }
 
 /// Sharpness: the 99th percentile of the gradient magnitude over the rectified luminance,

@@ -107,7 +107,7 @@ impl Default for Thresholds {
         Thresholds {
             glare_fraction: 0.02,
             min_sharpness: 11.0,
-            moire_peak: 90.0,
+            moire_peak: 75.0,
             min_colourfulness: 9.0,
             clean_blocks: 300,
             copy_move_votes: 60,
@@ -377,9 +377,7 @@ impl Engine {
             // No MRZ either way up: the portrait is on the left of every supported layout.
             let left = geometry::region_energy(&side.doc, [0.03, 0.25, 0.35, 0.85]);
             let right = geometry::region_energy(&side.doc, [0.65, 0.25, 0.97, 0.85]);
-            if chosen.is_none() && left >= right {
-                chosen = Some(side);
-            } else if rot && chosen.is_none() {
+            if chosen.is_none() && (left >= right || rot) {
                 chosen = Some(side);
             }
         }

@@ -47,10 +47,8 @@ impl Plane {
     /// Sets (x, y) (ignored outside).
     #[inline]
     pub fn set(&mut self, x: usize, y: usize, val: f32) {
-        if x < self.w {
-            if let Some(p) = self.v.get_mut(y * self.w + x) {
-                *p = val;
-            }
+        if let (true, Some(p)) = (x < self.w, self.v.get_mut(y * self.w + x)) {
+            *p = val;
         }
     }
 
