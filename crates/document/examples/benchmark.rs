@@ -8,7 +8,9 @@
 #![allow(
     clippy::print_stdout,
     clippy::indexing_slicing,
-    clippy::cast_precision_loss
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
 )]
 
 use std::collections::BTreeMap;
