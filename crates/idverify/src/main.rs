@@ -25,6 +25,9 @@ enum Command {
     /// eMRTD chip data (ICAO 9303 Parts 10–12): Passive and Active Authentication.
     #[command(subcommand)]
     Chip(cmd::chip::ChipCommand),
+    /// Document photos: find, rectify, read the MRZ, judge authenticity.
+    #[command(subcommand)]
+    Document(cmd::document::DocumentCommand),
     /// Faces: compare two photos, evaluate matching over labelled pairs.
     #[command(subcommand)]
     Face(cmd::face::FaceCommand),
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Mrz(c) => cmd::mrz::run(c),
         Command::Chip(c) => cmd::chip::run(c),
         Command::Face(c) => cmd::face::run(c),
+        Command::Document(c) => cmd::document::run(c),
         Command::Audit(c) => cmd::audit::run(c),
         Command::Init(a) => cmd::server::init(a),
         Command::Serve(a) => cmd::server::serve(a),

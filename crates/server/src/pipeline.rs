@@ -218,6 +218,78 @@ impl Engine for FaceEngine {
     }
 }
 
+/// The document engine (`crates/document`): finds, rectifies and reads the document photos
+/// (`document/front`, `document/back`), and judges their authenticity.
+pub struct DocumentEngine(pub document::Engine);
+
+impl std::fmt::Debug for DocumentEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocumentEngine")
+    }
+}
+
+impl Engine for DocumentEngine {
+    fn name(&self) -> &'static str {
+        "document"
+    }
+
+    fn run(&self, inputs: &Inputs) -> Vec<Check> {
+        let Some(front) = inputs.get("document/front") else {
+            return vec![Check::not_performed(
+                "document.geometry",
+                reason::INPUT_MISSING,
+            )];
+        };
+        let Some(today) = inputs.today() else {
+            return vec![Check::new(
+                "document.geometry",
+                Status::Error,
+                reason::INTERNAL_ERROR,
+            )];
+        };
+        let secs = inputs.now_ms.div_euclid(1000).rem_euclid(86_400);
+        let now = format!(
+            "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
+            today.year(),
+            today.month(),
+            today.day(),
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
+        self.0
+            .read(&document::Input {
+                front,
+                back: inputs.get("document/back"),
+                today,
+                now_exif: &now,
+            })
+            .checks
+    }
+}
+
+/// The document engine over the OCR-B font (`IDVERIFY_OCRB_FONT`, else Debian's
+/// `fonts-ocr-b`); without the font it reports `engine_unavailable`.
+fn document_engine() -> Box<dyn Engine> {
+    let path = std::env::var_os("IDVERIFY_OCRB_FONT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/share/fonts/opentype/ocr-b/OCRB.otf".into());
+    match std::fs::read(&path)
+        .ok()
+        .and_then(|b| document::Engine::new(&b).ok())
+    {
+        Some(e) => Box::new(DocumentEngine(e)),
+        None => {
+            tracing::warn!("no OCR-B font: the document engine reports engine_unavailable");
+            Box::new(Unavailable {
+                name: "document",
+                check: "document.authenticity",
+                inputs: &["document/front", "document/back"],
+            })
+        }
+    }
+}
+
 /// An engine a later release provides: it says so for the evidence it would have examined.
 #[derive(Debug)]
 pub struct Unavailable {
@@ -259,11 +331,7 @@ pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Bo
         }),
     };
     vec![
-        Box::new(Unavailable {
-            name: "document",
-            check: "document.authenticity",
-            inputs: &["document/front", "document/back"],
-        }),
+        document_engine(),
         Box::new(MrzEngine),
         Box::new(ChipEngine { trust }),
         face,

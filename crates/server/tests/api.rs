@@ -12,7 +12,7 @@ mod common;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use common::{BACKENDS, Backend, Harness, MRZ, chip, jpeg, start};
+use common::{BACKENDS, Backend, Harness, MRZ, chip, document_jpeg, jpeg, start};
 use serde_json::{Value, json};
 
 const OCTETS: &str = "application/octet-stream";
@@ -114,7 +114,7 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
             .await;
         assert_eq!(r.status(), 201);
         let r = h
-            .put(&id, "document/front", &token, "image/jpeg", jpeg())
+            .put(&id, "document/front", &token, "image/jpeg", document_jpeg())
             .await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         upload_chip(&h, &id, &token, &challenge).await;
@@ -144,12 +144,14 @@ async fn happy_path_chip_and_mrz_decided_webhook_signed_and_audit_chain_holds() 
         assert_eq!(check(&v, "chip.active_authentication")["status"], "pass");
         assert_eq!(check(&v, "chip.dg1_matches_mrz")["status"], "pass");
         assert_eq!(check(&v, "mrz.check_digits")["status"], "pass");
-        // What does not exist yet is said so, never faked.
-        let doc = check(&v, "document.authenticity");
-        assert_eq!(
-            (doc["status"].as_str(), doc["reason"].as_str()),
-            (Some("not_performed"), Some("engine_unavailable"))
-        );
+        // The document engine read the photo of the data page.
+        for name in [
+            "document.geometry",
+            "document.mrz_read",
+            "document.photocopy",
+        ] {
+            assert_eq!(check(&v, name)["status"], "pass", "{name}: {v:#}");
+        }
         assert_eq!(
             check(&v, "face.selfie_vs_document")["reason"],
             "input_missing"

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backup;
 pub mod chip;
 mod chip_read;
+pub mod document;
 pub mod face;
 pub mod licence;
 pub mod models;

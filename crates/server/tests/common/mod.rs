@@ -291,6 +291,22 @@ pub fn mrz_chip_policy(config: &Config) {
 }
 
 /// A small real JPEG (the imaging crate's fixture).
+/// A generated passport data page photographed on T0's day (crates/docgen): a real document
+/// for the document engine, with phone EXIF of that morning.
+#[allow(dead_code)]
+pub fn document_jpeg() -> Vec<u8> {
+    let today = mrz::Date::new(2026, 11, 23).unwrap();
+    let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 3).unwrap();
+    let g = docgen::Generator::new(docgen::Fonts::system().unwrap(), faces, today).unwrap();
+    let spec = docgen::Spec {
+        kind: docgen::DocKind::Passport,
+        difficulty: docgen::Difficulty::Clean,
+        refusal: None,
+        attack: None,
+    };
+    g.sample(11, spec).unwrap().front.jpeg
+}
+
 pub fn jpeg() -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../imaging/tests/data/face.jpg"))
         .unwrap()

@@ -1,0 +1,193 @@
+//! The document benchmark over generated samples:
+//! `cargo run --release -p document --example benchmark -- [COUNT] [FIRST_SEED] [--dump]`.
+//!
+//! Prints MRZ exact-line and character accuracy (genuine clean/moderate/hard), refusal
+//! accuracy, precision/recall per attack type, false alarms per check on genuine captures,
+//! and latency p50/p95 from JPEG bytes to the report. `--dump` prints one line per sample
+//! with the raw signals (for calibrating thresholds).
+#![allow(
+    clippy::print_stdout,
+    clippy::indexing_slicing,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use checks::Status;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count: u64 = args.first().map_or(Ok(1000), |s| s.parse())?;
+    let first: u64 = args.get(1).map_or(Ok(1), |s| s.parse())?;
+    let dump = args.iter().any(|a| a == "--dump");
+    let today = mrz::Date::new(2026, 12, 1).ok_or("date")?;
+    let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 24)?;
+    let g = docgen::Generator::new(docgen::Fonts::system()?, faces, today)?;
+    let engine = document::Engine::new(&g.fonts().ocrb)?;
+    let now = "2026:12:01 23:59:00";
+    let mut lat = Vec::new();
+    let (mut lines_ok, mut lines_n, mut chars_ok, mut chars_n) = (
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    let (mut mrz_exact, mut mrz_n) = (
+        BTreeMap::<String, u32>::new(),
+        BTreeMap::<String, u32>::new(),
+    );
+    let mut refusals: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    // per check: (tp, fn) per attack, fp on genuine, genuine count
+    let mut attack_hits: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    let mut false_alarms: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut genuine = 0u32;
+    let mut genuine_refused = 0u32;
+    for seed in first..first + count {
+        let spec = docgen::Generator::mixed_spec(seed);
+        let s = g.sample(seed, spec)?;
+        let t0 = Instant::now();
+        let r = engine.read(&document::Input {
+            front: &s.front.jpeg,
+            back: s.back.as_ref().map(|b| b.jpeg.as_slice()),
+            today,
+            now_exif: now,
+        });
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+        let status = |name: &str| r.checks.iter().find(|c| c.check == name).map(|c| c.status);
+        let refused_code = r
+            .checks
+            .iter()
+            .find(|c| c.check.starts_with("document.geometry") && c.status != Status::Pass)
+            .map(|c| c.reason.as_str().to_owned());
+        if dump {
+            let sig: Vec<String> = r
+                .checks
+                .iter()
+                .filter(|c| {
+                    c.check.starts_with("document.") && !c.check.starts_with("document.mrz.")
+                })
+                .map(|c| {
+                    format!(
+                        "{}={}:{}:{}",
+                        c.check.trim_start_matches("document."),
+                        c.status,
+                        c.reason,
+                        serde_json::to_string(&c.evidence).unwrap_or_default()
+                    )
+                })
+                .collect();
+            println!(
+                "{seed} {:?} {:?} {:?} mrz_ok={} | {}",
+                spec.kind,
+                spec.difficulty,
+                spec.attack
+                    .map(|a| a.as_str())
+                    .or(spec.refusal.map(|r| r.reason())),
+                r.mrz_lines == s.mrz,
+                sig.join(" ")
+            );
+        }
+        if let Some(rf) = spec.refusal {
+            let e = refusals.entry(rf.reason()).or_insert((0, 0));
+            e.1 += 1;
+            if refused_code.as_deref() == Some(rf.reason()) {
+                e.0 += 1;
+            }
+            continue;
+        }
+        let diff = format!("{:?}", spec.difficulty);
+        if spec.attack.is_none() {
+            genuine += 1;
+            if refused_code.is_some() {
+                genuine_refused += 1;
+            }
+            *mrz_n.entry(diff.clone()).or_insert(0) += 1;
+            let parsed_exact = r.mrz.as_ref().is_some_and(|m| {
+                let got: Vec<&str> = m.lines().collect();
+                got == s.mrz.iter().map(String::as_str).collect::<Vec<_>>()
+            });
+            if parsed_exact {
+                *mrz_exact.entry(diff.clone()).or_insert(0) += 1;
+            }
+            for (i, want) in s.mrz.iter().enumerate() {
+                *lines_n.entry(diff.clone()).or_insert(0u32) += 1;
+                let got = r.mrz_lines.get(i).map_or("", String::as_str);
+                if got == want {
+                    *lines_ok.entry(diff.clone()).or_insert(0u32) += 1;
+                }
+                *chars_n.entry(diff.clone()).or_insert(0u32) += want.len() as u32;
+                *chars_ok.entry(diff.clone()).or_insert(0u32) +=
+                    want.bytes()
+                        .zip(got.bytes())
+                        .filter(|(a, b)| a == b)
+                        .count() as u32;
+            }
+            for c in [
+                "document.exif",
+                "document.screen_recapture",
+                "document.photocopy",
+                "document.tampering",
+                "document.mrz_font",
+            ] {
+                if status(c) == Some(Status::Fail) {
+                    *false_alarms.entry(c).or_insert(0) += 1;
+                }
+            }
+        } else if let Some(a) = spec.attack {
+            let e = attack_hits.entry(a.as_str()).or_insert((0, 0));
+            e.1 += 1;
+            if status(a.check()) == Some(Status::Fail) {
+                e.0 += 1;
+            }
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    println!("documents: {count} (seeds {first}..{})", first + count - 1);
+    println!("genuine captures: {genuine}, refused by geometry: {genuine_refused}");
+    for (d, n) in &mrz_n {
+        let ex = mrz_exact.get(d).copied().unwrap_or(0);
+        println!(
+            "MRZ {d}: exact after repair {ex}/{n} = {:.1} %; raw lines exact {}/{} = {:.1} %; raw chars {:.2} %",
+            100.0 * f64::from(ex) / f64::from(*n),
+            lines_ok.get(d).copied().unwrap_or(0),
+            lines_n.get(d).copied().unwrap_or(0),
+            100.0 * f64::from(lines_ok.get(d).copied().unwrap_or(0))
+                / f64::from(lines_n.get(d).copied().unwrap_or(1)),
+            100.0 * f64::from(chars_ok.get(d).copied().unwrap_or(0))
+                / f64::from(chars_n.get(d).copied().unwrap_or(1)),
+        );
+    }
+    for (r, (ok, n)) in &refusals {
+        println!("refusal {r}: {ok}/{n}");
+    }
+    for (a, (tp, n)) in &attack_hits {
+        println!(
+            "attack {a}: recall {tp}/{n} = {:.1} %",
+            100.0 * f64::from(*tp) / f64::from(*n)
+        );
+    }
+    for c in [
+        "document.exif",
+        "document.screen_recapture",
+        "document.photocopy",
+        "document.tampering",
+        "document.mrz_font",
+    ] {
+        let fa = false_alarms.get(c).copied().unwrap_or(0);
+        println!(
+            "false alarms on genuine {c}: {fa}/{genuine} = {:.1} %",
+            100.0 * f64::from(fa) / f64::from(genuine.max(1))
+        );
+    }
+    println!(
+        "latency ms: p50 {:.0}, p95 {:.0}, max {:.0}",
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
+    Ok(())
+}

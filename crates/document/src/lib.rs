@@ -1,0 +1,561 @@
+//! The document reader: bytes of a photo in, [`checks::Check`]s out.
+//!
+//! Steps: decode (`imaging`, bounded) → locate the document (largest bright quadrilateral) and
+//! refuse `document_not_found` / `document_cut_off` → rectify to 10 px/mm by a homography →
+//! refuse `glare` / `too_blurry` → orientation (the MRZ at the bottom, or the portrait on the
+//! left) → MRZ band, OCR-B cells on the ICAO pitch, a template classifier built from the OCR-B
+//! font at start-up → `mrz::Mrz::parse` with check-digit repair → authenticity: EXIF, screen
+//! recapture (isolated spectral peak of the pixel grid), photocopy (colourfulness), tampering
+//! (sensor-noise inconsistency and copy-move), MRZ font and pitch consistency.
+//!
+//! Pure: no file, clock or randomness; the font bytes and `now` are injected. It does not yet
+//! read the printed visual zone (VIZ): that needs an OCR engine (see the crate's README).
+//!
+//! **Invariant:** no input bytes make it panic (proptest and the fuzz target); a check that
+//! could not run is `not_performed` with its reason, never a pass.
+#![forbid(unsafe_code)]
+// Pixel coordinates are clamped to their raster before every float→integer cast.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+pub mod authenticity;
+pub mod geometry;
+pub mod mrzocr;
+pub mod raster;
+
+use checks::{Check, Evidence, ReasonCode, Status, reason};
+use serde_json::json;
+
+use geometry::{Located, Size};
+use raster::{Plane, Rgb};
+
+/// Errors building the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The OCR-B font could not be parsed or rendered into templates.
+    #[error("the OCR-B font is unusable")]
+    Font,
+}
+
+impl Error {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Font => "ocrb_font_unusable",
+        }
+    }
+}
+
+/// Reason codes of this engine (listed in `docs/reason-codes.md`).
+pub mod reasons {
+    use checks::ReasonCode;
+    /// The image bytes are not a decodable picture.
+    pub const IMAGE_CORRUPT: ReasonCode = ReasonCode::new("image_corrupt");
+    /// No document in the picture.
+    pub const NOT_FOUND: ReasonCode = ReasonCode::new("document_not_found");
+    /// The document runs off the picture.
+    pub const CUT_OFF: ReasonCode = ReasonCode::new("document_cut_off");
+    /// A highlight hides part of the document.
+    pub const GLARE: ReasonCode = ReasonCode::new("glare");
+    /// Too blurred to read.
+    pub const TOO_BLURRY: ReasonCode = ReasonCode::new("too_blurry");
+    /// No MRZ band where the format puts it.
+    pub const MRZ_NOT_FOUND: ReasonCode = ReasonCode::new("mrz_not_found");
+    /// The MRZ was read but does not parse.
+    pub const MRZ_UNREADABLE: ReasonCode = ReasonCode::new("mrz_unreadable");
+    /// The MRZ's glyphs or pitch do not match OCR-B on the ICAO grid.
+    pub const MRZ_FONT_MISMATCH: ReasonCode = ReasonCode::new("mrz_font_mismatch");
+    /// No EXIF at all (common for browser captures): nothing to judge.
+    pub const EXIF_ABSENT: ReasonCode = ReasonCode::new("exif_absent");
+    /// EXIF names an image editor.
+    pub const EXIF_EDITING_SOFTWARE: ReasonCode = ReasonCode::new("exif_editing_software");
+    /// EXIF lacks the camera's make and model.
+    pub const EXIF_CAMERA_MISSING: ReasonCode = ReasonCode::new("exif_camera_missing");
+    /// EXIF timestamps in the future or out of order.
+    pub const EXIF_TIMESTAMP_IMPOSSIBLE: ReasonCode = ReasonCode::new("exif_timestamp_impossible");
+    /// A screen's pixel grid (moiré) in the picture.
+    pub const MOIRE: ReasonCode = ReasonCode::new("moire_detected");
+    /// The document has no colour: a photocopy.
+    pub const PHOTOCOPY: ReasonCode = ReasonCode::new("photocopy_detected");
+    /// A region lacks the picture's sensor noise: pasted or painted.
+    pub const NOISE_INCONSISTENT: ReasonCode = ReasonCode::new("noise_inconsistent");
+    /// A region appears twice.
+    pub const COPY_MOVE: ReasonCode = ReasonCode::new("copy_move_detected");
+}
+
+/// The thresholds (scores are suspicion in 0–1; a check fails at or above its threshold).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Blown-out block fraction for `glare`.
+    pub glare_fraction: f64,
+    /// Edge steepness (percent of contrast per pixel) below which the document is `too_blurry`.
+    pub min_sharpness: f64,
+    /// Spectral peak ratio at which suspicion is 1 (0 at a third of it).
+    pub moire_peak: f32,
+    /// Colourfulness under which the document is grey.
+    pub min_colourfulness: f64,
+    /// Clean-cluster size (16 px blocks) at which suspicion is 1.
+    pub clean_blocks: usize,
+    /// Copy-move votes at which suspicion is 1.
+    pub copy_move_votes: usize,
+    /// Mean template correlation of the MRZ below which the font does not match.
+    pub min_mrz_correlation: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            glare_fraction: 0.02,
+            min_sharpness: 11.0,
+            moire_peak: 75.0,
+            min_colourfulness: 9.0,
+            clean_blocks: 300,
+            copy_move_votes: 60,
+            min_mrz_correlation: 0.6,
+        }
+    }
+}
+
+/// One verification's document pictures.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The front (data page) photo.
+    pub front: &'a [u8],
+    /// The back (TD1 cards carry the MRZ there).
+    pub back: Option<&'a [u8]>,
+    /// Today (MRZ dates, expiry).
+    pub today: mrz::Date,
+    /// Now as an EXIF-comparable `YYYY:MM:DD HH:MM:SS`.
+    pub now_exif: &'a str,
+}
+
+/// What the reader found, besides its checks.
+#[derive(Clone, Default)]
+pub struct Report {
+    /// Every check.
+    pub checks: Vec<Check>,
+    /// The MRZ lines as read (after the classifier, before repair).
+    pub mrz_lines: Vec<String>,
+    /// The parsed MRZ.
+    pub mrz: Option<mrz::Mrz>,
+    /// The portrait crop from the front: (width, height, RGB8), for the face engine.
+    pub face: Option<(u32, u32, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Report")
+            .field("checks", &self.checks.len())
+            .field("mrz", &self.mrz.as_ref().map(|_| "[redacted]"))
+            .field("face", &self.face.as_ref().map(|(w, h, _)| (w, h)))
+            .finish()
+    }
+}
+
+/// The engine: OCR-B templates and thresholds.
+#[derive(Debug)]
+pub struct Engine {
+    classifier: mrzocr::Classifier,
+    /// Thresholds in force.
+    pub thresholds: Thresholds,
+    limits: imaging::Limits,
+}
+
+struct Side {
+    luma: Plane,
+    loc: Located,
+    map: raster::Homography,
+    doc: Rgb,
+    mrz: Option<Vec<mrzocr::Line>>,
+}
+
+fn ev(v: serde_json::Value) -> Evidence {
+    let mut e = Evidence::new();
+    if let serde_json::Value::Object(m) = v {
+        for (k, v) in m {
+            e = e.with(&k, v);
+        }
+    }
+    e
+}
+
+fn scored(
+    name: &'static str,
+    score: f64,
+    threshold: f64,
+    bad: ReasonCode,
+    evidence: Evidence,
+) -> Check {
+    let score = score.clamp(0.0, 1.0);
+    let (status, reason) = if score >= threshold {
+        (Status::Fail, bad)
+    } else {
+        (Status::Pass, reason::OK)
+    };
+    Check::new(name, status, reason)
+        .with_score(score)
+        .with_threshold(threshold)
+        .with_evidence(evidence)
+}
+
+impl Engine {
+    /// Builds the engine from the OCR-B font file's bytes (Debian `fonts-ocr-b`'s `OCRB.otf`).
+    pub fn new(ocrb: &[u8]) -> Result<Engine, Error> {
+        let classifier = mrzocr::Classifier::new(ocrb).ok_or(Error::Font)?;
+        Ok(Engine {
+            classifier,
+            thresholds: Thresholds::default(),
+            limits: imaging::Limits::default(),
+        })
+    }
+
+    /// Reads a document from its pictures.
+    pub fn read(&self, input: &Input<'_>) -> Report {
+        let mut report = Report::default();
+        let front = match self.side(input.front, "front", &mut report.checks) {
+            Some(s) => s,
+            None => {
+                not_performed_rest(&mut report.checks);
+                return report;
+            }
+        };
+        let back = match input.back {
+            Some(b) => match self.side(b, "back", &mut report.checks) {
+                Some(s) => Some(s),
+                None => {
+                    not_performed_rest(&mut report.checks);
+                    return report;
+                }
+            },
+            None => None,
+        };
+        // The MRZ: wherever it was found (TD3 on the data page, TD1 on the back).
+        let mrz_side = [Some(&front), back.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|s| s.mrz.is_some());
+        match mrz_side.and_then(|s| s.mrz.as_ref().map(|l| (s, l))) {
+            Some((_, lines)) => {
+                let text: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
+                report.mrz_lines = text.clone();
+                let mean: f32 = lines.iter().flat_map(|l| l.scores.iter()).sum::<f32>()
+                    / lines.iter().map(|l| l.scores.len()).sum::<usize>().max(1) as f32;
+                let pitch_dev = lines
+                    .iter()
+                    .map(|l| (l.pitch / mrzocr::PITCH - 1.0).abs())
+                    .fold(0.0f32, f32::max);
+                let t = self.thresholds.min_mrz_correlation;
+                let font_ok = mean >= t && pitch_dev < 0.12;
+                report.checks.push(
+                    Check::new(
+                        "document.mrz_font",
+                        if font_ok { Status::Pass } else { Status::Fail },
+                        if font_ok {
+                            reason::OK
+                        } else {
+                            reasons::MRZ_FONT_MISMATCH
+                        },
+                    )
+                    .with_score(f64::from(mean.clamp(0.0, 1.0)))
+                    .with_threshold(f64::from(t))
+                    .with_evidence(ev(json!({
+                        "mean_correlation": mean,
+                        "pitch_deviation": pitch_dev,
+                        "lines": lines.len(),
+                    }))),
+                );
+                let opts = mrz::ParseOptions::new(input.today).with_repair(true);
+                match mrz::Mrz::parse(&text.join("\n"), &opts) {
+                    Ok(m) => {
+                        report
+                            .checks
+                            .push(Check::pass("document.mrz_read").with_evidence(ev(json!({
+                                "format": m.format().as_str(),
+                                "repairs": m.repairs().len(),
+                                "consistent": m.is_consistent(),
+                            }))));
+                        for mut c in m.checks() {
+                            c.check = format!("document.{}", c.check).into();
+                            report.checks.push(c);
+                        }
+                        report.mrz = Some(m);
+                    }
+                    Err(e) => report.checks.push(
+                        Check::fail("document.mrz_read", reasons::MRZ_UNREADABLE)
+                            .with_evidence(ev(json!({ "error": e.code() }))),
+                    ),
+                }
+            }
+            None => {
+                report
+                    .checks
+                    .push(Check::fail("document.mrz_read", reasons::MRZ_NOT_FOUND));
+            }
+        }
+        self.authenticity(&front, input, &mut report.checks);
+        report.face = face_crop(&front);
+        report
+    }
+
+    /// Decodes, locates, rectifies and orients one picture, pushing the geometry checks;
+    /// `None` when refused.
+    fn side(&self, bytes: &[u8], which: &str, out: &mut Vec<Check>) -> Option<Side> {
+        let name_geo = if which == "front" {
+            "document.geometry"
+        } else {
+            "document.geometry_back"
+        };
+        let name_q = if which == "front" {
+            "document.capture_quality"
+        } else {
+            "document.capture_quality_back"
+        };
+        let img = match imaging::decode(bytes, &self.limits) {
+            Ok(i) => i,
+            Err(e) => {
+                out.push(
+                    Check::new(name_geo, Status::Error, reasons::IMAGE_CORRUPT)
+                        .with_evidence(ev(json!({ "error": e.code() }))),
+                );
+                return None;
+            }
+        };
+        let rgb = Rgb::from_image(&img);
+        let luma = rgb.luma();
+        let loc = match geometry::locate(&luma) {
+            Ok(l) => l,
+            Err(r) => {
+                let code = match r {
+                    geometry::Refusal::NotFound => reasons::NOT_FOUND,
+                    geometry::Refusal::CutOff => reasons::CUT_OFF,
+                };
+                out.push(Check::fail(name_geo, code));
+                return None;
+            }
+        };
+        let mut chosen = None;
+        for rot in [false, true] {
+            let Some(map) = geometry::doc_to_picture(&loc, rot) else {
+                continue;
+            };
+            let doc = geometry::rectify(&rgb, &loc, &map);
+            let doc_luma = doc.luma();
+            if !rot {
+                let glare = geometry::glare_fraction(&doc);
+                if glare >= self.thresholds.glare_fraction {
+                    out.push(
+                        Check::fail(name_geo, reasons::GLARE)
+                            .with_evidence(ev(json!({ "blown_fraction": glare }))),
+                    );
+                    return None;
+                }
+                let sharp = geometry::sharpness(&doc_luma);
+                if sharp < self.thresholds.min_sharpness {
+                    out.push(
+                        Check::fail(name_geo, reasons::TOO_BLURRY)
+                            .with_evidence(ev(json!({ "edge_steepness": sharp }))),
+                    );
+                    return None;
+                }
+                out.push(Check::pass(name_q).with_evidence(ev(json!({
+                    "blown_fraction": glare,
+                    "edge_steepness": sharp,
+                }))));
+            }
+            let mrz = self.find_mrz(&doc_luma, loc.size);
+            let side = Side {
+                luma: luma.clone(),
+                loc: loc.clone(),
+                map,
+                doc,
+                mrz,
+            };
+            if side.mrz.is_some() {
+                chosen = Some(side);
+                break;
+            }
+            // No MRZ either way up: the portrait is on the left of every supported layout.
+            let left = geometry::region_energy(&side.doc, [0.03, 0.25, 0.35, 0.85]);
+            let right = geometry::region_energy(&side.doc, [0.65, 0.25, 0.97, 0.85]);
+            if chosen.is_none() && (left >= right || rot) {
+                chosen = Some(side);
+            }
+        }
+        let side = chosen?;
+        out.push(Check::pass(name_geo).with_evidence(ev(json!({
+            "size": side.loc.size.as_str(),
+            "coverage": side.loc.coverage,
+            "corners": side.loc.corners,
+        }))));
+        Some(side)
+    }
+
+    fn find_mrz(&self, doc: &Plane, size: Size) -> Option<Vec<mrzocr::Line>> {
+        let (lines, len) = match size {
+            Size::Id1 => (3, 30),
+            Size::Id3 => (2, 44),
+        };
+        // The MRZ occupies the bottom of the page (ICAO: 23.2 mm on TD3, 17.9 mm on TD1).
+        let band_mm = if size == Size::Id3 { 24.0 } else { 19.0 };
+        let top = doc
+            .h
+            .saturating_sub((band_mm * geometry::PX_PER_MM) as usize);
+        let mut region = Plane::new(doc.w, doc.h - top);
+        for y in 0..region.h {
+            for x in 0..region.w {
+                region.set(x, y, doc.at(x, y + top));
+            }
+        }
+        let read = self.classifier.read(&region, lines, len)?;
+        // A real MRZ reads mostly as confident characters.
+        let mean: f32 =
+            read.iter().flat_map(|l| l.scores.iter()).sum::<f32>() / (lines * len) as f32;
+        (mean > 0.45).then_some(read)
+    }
+
+    fn authenticity(&self, s: &Side, input: &Input<'_>, out: &mut Vec<Check>) {
+        let t = &self.thresholds;
+        // EXIF.
+        let facts = authenticity::exif_facts(input.front);
+        out.push(exif_check(&facts, input.now_exif));
+        // Screen recapture: windows over the document's data area, in picture pixels.
+        let (dw, dh) = s.loc.size.px();
+        let mut peak = 0.0f32;
+        for (u, v) in [
+            (0.55, 0.35),
+            (0.75, 0.35),
+            (0.55, 0.65),
+            (0.75, 0.65),
+            (0.2, 0.5),
+        ] {
+            let (x, y) = s.map.apply(dw as f64 * u, dh as f64 * v);
+            if x < 0.0 || y < 0.0 {
+                continue;
+            }
+            peak = peak.max(authenticity::periodic_peak(&s.luma, x as usize, y as usize));
+        }
+        let moire_score =
+            f64::from(((peak - t.moire_peak / 3.0) / (t.moire_peak * 2.0 / 3.0)).clamp(0.0, 1.0));
+        out.push(scored(
+            "document.screen_recapture",
+            moire_score,
+            0.5,
+            reasons::MOIRE,
+            ev(json!({ "spectral_peak_ratio": peak })),
+        ));
+        // Photocopy.
+        let colour = authenticity::colourfulness(&s.doc);
+        let copy_score = (1.0 - colour / (2.0 * t.min_colourfulness)).clamp(0.0, 1.0);
+        out.push(scored(
+            "document.photocopy",
+            copy_score,
+            0.5,
+            reasons::PHOTOCOPY,
+            ev(json!({ "colourfulness": colour })),
+        ));
+        // Tampering: noise inconsistency and copy-move.
+        let nm = authenticity::noise_map(&s.luma, &s.map, dw, dh);
+        let (clean, bb) = authenticity::clean_cluster(&nm, 0.35);
+        // Copy-move over the data area (the MRZ's repeated fillers would vote for its pitch).
+        let pts = [(0.0, 0.0), (1.0, 0.0), (1.0, 0.72), (0.0, 0.72)]
+            .map(|(u, v)| s.map.apply(dw as f64 * u, dh as f64 * v));
+        let region = [
+            pts.iter().map(|p| p.0).fold(f64::MAX, f64::min).max(0.0) as usize,
+            pts.iter().map(|p| p.1).fold(f64::MAX, f64::min).max(0.0) as usize,
+            pts.iter().map(|p| p.0).fold(0.0, f64::max) as usize,
+            pts.iter().map(|p| p.1).fold(0.0, f64::max) as usize,
+        ];
+        // At half resolution: an 8 × 8 block there is 16 × 16 picture pixels.
+        let half = s.luma.shrink(2);
+        let region = region.map(|v| v / 2);
+        let (votes, offset) = authenticity::copy_move(&half, region);
+        let offset = offset.map(|v| v * 2);
+        let noise_score = clean as f64 / (2.0 * t.clean_blocks as f64);
+        let cm_score = votes as f64 / (2.0 * t.copy_move_votes as f64);
+        let (score, code) = if cm_score >= noise_score {
+            (cm_score, reasons::COPY_MOVE)
+        } else {
+            (noise_score, reasons::NOISE_INCONSISTENT)
+        };
+        out.push(scored(
+            "document.tampering",
+            score,
+            0.5,
+            code,
+            ev(json!({
+                "clean_blocks": clean,
+                "clean_region_blocks": bb,
+                "block_px": 16,
+                "copy_move_votes": votes,
+                "copy_move_offset": offset,
+            })),
+        ));
+    }
+}
+
+fn exif_check(f: &authenticity::ExifFacts, now: &str) -> Check {
+    let name = "document.exif";
+    if !f.present {
+        return Check::new(name, Status::Warn, reasons::EXIF_ABSENT);
+    }
+    let evidence = ev(json!({
+        "make": f.make, "model": f.model, "software": f.software,
+        "date_time": f.date_time, "date_time_original": f.date_time_original,
+    }));
+    let software = f.software.as_deref().unwrap_or("").to_ascii_lowercase();
+    if authenticity::EDITORS.iter().any(|e| software.contains(e)) {
+        return scored(name, 1.0, 0.5, reasons::EXIF_EDITING_SOFTWARE, evidence);
+    }
+    let now_t = authenticity::exif_time(now);
+    let taken = f
+        .date_time_original
+        .as_deref()
+        .and_then(authenticity::exif_time);
+    let changed = f.date_time.as_deref().and_then(authenticity::exif_time);
+    let day = 86_400;
+    let future = [taken, changed]
+        .into_iter()
+        .flatten()
+        .any(|t| now_t.is_some_and(|n| t > n + day));
+    let reversed = matches!((taken, changed), (Some(a), Some(b)) if b + 60 < a);
+    let ancient = [taken, changed]
+        .into_iter()
+        .flatten()
+        .any(|t| t < 2000 * 372 * day);
+    if future || reversed || ancient {
+        return scored(name, 0.9, 0.5, reasons::EXIF_TIMESTAMP_IMPOSSIBLE, evidence);
+    }
+    if f.make.is_none() && f.model.is_none() {
+        return scored(name, 0.8, 0.5, reasons::EXIF_CAMERA_MISSING, evidence);
+    }
+    scored(name, 0.0, 0.5, reason::OK, evidence)
+}
+
+fn not_performed_rest(out: &mut Vec<Check>) {
+    for name in [
+        "document.mrz_read",
+        "document.exif",
+        "document.screen_recapture",
+        "document.photocopy",
+        "document.tampering",
+    ] {
+        out.push(Check::not_performed(name, reason::DEPENDENCY_FAILED));
+    }
+}
+
+/// The portrait region of the supported layouts (left side), cropped from the rectified front.
+fn face_crop(s: &Side) -> Option<(u32, u32, Vec<u8>)> {
+    let (x, y, w, h) = match s.loc.size {
+        Size::Id1 => (30, 130, 260, 350),
+        Size::Id3 => (40, 190, 350, 440),
+    };
+    let mut out = Vec::with_capacity(w * h * 3);
+    for yy in y..y + h {
+        for xx in x..x + w {
+            for c in &s.doc.c {
+                out.push(c.at(xx, yy).clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?, out))
+}

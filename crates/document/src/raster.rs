@@ -1,0 +1,261 @@
+//! Planar rasters, the perspective map and warps used by every step.
+
+/// A single-channel f32 raster (luminance or one colour channel).
+#[derive(Clone)]
+pub struct Plane {
+    /// Width.
+    pub w: usize,
+    /// Height.
+    pub h: usize,
+    /// Row-major values.
+    pub v: Vec<f32>,
+}
+
+impl std::fmt::Debug for Plane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Plane({}x{})", self.w, self.h)
+    }
+}
+
+impl Plane {
+    /// A plane of zeros.
+    pub fn new(w: usize, h: usize) -> Plane {
+        Plane {
+            w,
+            h,
+            v: vec![0.0; w.saturating_mul(h)],
+        }
+    }
+
+    /// Value at (x, y); 0 outside.
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> f32 {
+        if x >= self.w {
+            return 0.0;
+        }
+        self.v.get(y * self.w + x).copied().unwrap_or(0.0)
+    }
+
+    /// Value at signed (x, y), clamped to the edge.
+    #[inline]
+    pub fn clamped(&self, x: i64, y: i64) -> f32 {
+        let x = x.clamp(0, self.w as i64 - 1).max(0) as usize;
+        let y = y.clamp(0, self.h as i64 - 1).max(0) as usize;
+        self.at(x, y)
+    }
+
+    /// Sets (x, y) (ignored outside).
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, val: f32) {
+        if let (true, Some(p)) = (x < self.w, self.v.get_mut(y * self.w + x)) {
+            *p = val;
+        }
+    }
+
+    /// Bilinear sample; `None` outside.
+    #[inline]
+    pub fn sample(&self, x: f32, y: f32) -> Option<f32> {
+        if !(x >= 0.0 && y >= 0.0 && x <= (self.w as f32 - 1.0) && y <= (self.h as f32 - 1.0)) {
+            return None;
+        }
+        let x0 = x.floor();
+        let y0 = y.floor();
+        let (fx, fy) = (x - x0, y - y0);
+        let (x0, y0) = (x0 as usize, y0 as usize);
+        let a = self.at(x0, y0);
+        let b = self.at((x0 + 1).min(self.w - 1), y0);
+        let c = self.at(x0, (y0 + 1).min(self.h - 1));
+        let d = self.at((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
+        Some((a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy)
+    }
+
+    /// Box-shrinks by an integer factor.
+    pub fn shrink(&self, f: usize) -> Plane {
+        let f = f.max(1);
+        let (w, h) = (self.w / f, self.h / f);
+        let mut out = Plane::new(w, h);
+        let n = (f * f) as f32;
+        for y in 0..h {
+            for x in 0..w {
+                let mut s = 0.0;
+                for dy in 0..f {
+                    for dx in 0..f {
+                        s += self.at(x * f + dx, y * f + dy);
+                    }
+                }
+                out.set(x, y, s / n);
+            }
+        }
+        out
+    }
+}
+
+/// An RGB image as three planes (0–255).
+#[derive(Clone, Debug)]
+pub struct Rgb {
+    /// Red, green, blue.
+    pub c: [Plane; 3],
+}
+
+impl Rgb {
+    /// From a decoded image.
+    pub fn from_image(img: &imaging::Image) -> Rgb {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let mut c = [Plane::new(w, h), Plane::new(w, h), Plane::new(w, h)];
+        for (i, px) in img.pixels().chunks_exact(3).enumerate() {
+            for (k, plane) in c.iter_mut().enumerate() {
+                if let (Some(dst), Some(&src)) = (plane.v.get_mut(i), px.get(k)) {
+                    *dst = f32::from(src);
+                }
+            }
+        }
+        Rgb { c }
+    }
+
+    /// Width.
+    pub fn w(&self) -> usize {
+        self.c[0].w
+    }
+
+    /// Height.
+    pub fn h(&self) -> usize {
+        self.c[0].h
+    }
+
+    /// Luminance (Rec. 601).
+    pub fn luma(&self) -> Plane {
+        let [r, g, b] = &self.c;
+        let mut out = Plane::new(r.w, r.h);
+        for (i, o) in out.v.iter_mut().enumerate() {
+            let (Some(&rr), Some(&gg), Some(&bb)) = (r.v.get(i), g.v.get(i), b.v.get(i)) else {
+                continue;
+            };
+            *o = 0.299 * rr + 0.587 * gg + 0.114 * bb;
+        }
+        out
+    }
+
+    /// Interleaved RGB8 (for the face crop).
+    pub fn to_rgb8(&self) -> Vec<u8> {
+        let n = self.w() * self.h();
+        let mut out = Vec::with_capacity(n * 3);
+        for i in 0..n {
+            for plane in &self.c {
+                out.push(plane.v.get(i).copied().unwrap_or(0.0).clamp(0.0, 255.0) as u8);
+            }
+        }
+        out
+    }
+}
+
+/// A 3×3 homography, row-major.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Homography(pub [f64; 9]);
+
+impl Homography {
+    /// The map taking `src[i]` to `dst[i]`; `None` when degenerate.
+    pub fn from_points(src: &[[f64; 2]; 4], dst: &[[f64; 2]; 4]) -> Option<Homography> {
+        let mut a = [[0.0f64; 9]; 8];
+        for (i, (s, d)) in src.iter().zip(dst).enumerate() {
+            let [x, y] = *s;
+            let [u, v] = *d;
+            *a.get_mut(2 * i)? = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+            *a.get_mut(2 * i + 1)? = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+        }
+        for col in 0..8 {
+            let piv = (col..8).max_by(|&p, &q| {
+                let ap = a.get(p).and_then(|r| r.get(col)).map_or(0.0, |v| v.abs());
+                let aq = a.get(q).and_then(|r| r.get(col)).map_or(0.0, |v| v.abs());
+                ap.total_cmp(&aq)
+            })?;
+            a.swap(col, piv);
+            let pivot_row = *a.get(col)?;
+            let pv = *pivot_row.get(col)?;
+            if pv.abs() < 1e-12 {
+                return None;
+            }
+            for (r, row) in a.iter_mut().enumerate() {
+                if r == col {
+                    continue;
+                }
+                let f = row.get(col).copied().unwrap_or(0.0) / pv;
+                for (k, cell) in row.iter_mut().enumerate().skip(col) {
+                    *cell -= f * pivot_row.get(k).copied().unwrap_or(0.0);
+                }
+            }
+        }
+        let mut h = [0.0; 9];
+        for (i, hv) in h.iter_mut().enumerate().take(8) {
+            let row = a.get(i)?;
+            *hv = row.get(8)? / row.get(i)?;
+        }
+        h[8] = 1.0;
+        h.iter().all(|v| v.is_finite()).then_some(Homography(h))
+    }
+
+    /// Applies the map.
+    #[inline]
+    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let h = &self.0;
+        let w = h[6] * x + h[7] * y + h[8];
+        let w = if w.abs() < 1e-12 { 1e-12 } else { w };
+        (
+            (h[0] * x + h[1] * y + h[2]) / w,
+            (h[3] * x + h[4] * y + h[5]) / w,
+        )
+    }
+}
+
+/// Warps `src` into a `w × h` plane where output (x, y) takes `src` at `map(x, y)`.
+pub fn warp(src: &Plane, map: &Homography, w: usize, h: usize) -> Plane {
+    let mut out = Plane::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = map.apply(x as f64 + 0.5, y as f64 + 0.5);
+            let val = src.sample(u as f32 - 0.5, v as f32 - 0.5).unwrap_or(0.0);
+            out.set(x, y, val);
+        }
+    }
+    out
+}
+
+/// Otsu's threshold over values in 0–255.
+pub fn otsu(values: impl Iterator<Item = f32>) -> f32 {
+    let mut hist = [0u64; 256];
+    let mut n = 0u64;
+    for v in values {
+        let b = v.clamp(0.0, 255.0) as usize;
+        if let Some(c) = hist.get_mut(b) {
+            *c += 1;
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return 128.0;
+    }
+    let total: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut wb, mut sb, mut best, mut thr) = (0.0f64, 0.0f64, -1.0f64, 128usize);
+    for (i, &c) in hist.iter().enumerate() {
+        wb += c as f64;
+        if wb == 0.0 {
+            continue;
+        }
+        let wf = n as f64 - wb;
+        if wf == 0.0 {
+            break;
+        }
+        sb += i as f64 * c as f64;
+        let mb = sb / wb;
+        let mf = (total - sb) / wf;
+        let between = wb * wf * (mb - mf) * (mb - mf);
+        if between > best {
+            best = between;
+            thr = i;
+        }
+    }
+    thr as f32 + 0.5
+}
