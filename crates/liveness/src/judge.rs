@@ -61,7 +61,7 @@ impl Default for JudgeConfig {
     fn default() -> Self {
         JudgeConfig {
             baseline_frames: 3,
-            turn_yaw: 0.18,
+            turn_yaw: 0.15,
             pitch_delta: 0.07,
             smile_ratio: 1.12,
             open_mar: 0.3,

@@ -37,6 +37,10 @@ pub fn router(state: Shared, https: bool) -> Router {
         .route("/v1/verifications/{id}/sdk-token", post(new_sdk_token))
         .route("/v1/verifications/{id}/challenge", get(aa_challenge))
         .route("/v1/verifications/{id}/selfie", put(upload_single))
+        .route(
+            "/v1/verifications/{id}/liveness",
+            post(crate::liveness::start),
+        )
         .route("/v1/verifications/{id}/{kind}/{item}", put(upload))
         .route("/v1/verifications/{id}/submit", post(submit))
         .route("/v1/webhooks/deliveries", get(deliveries))
@@ -83,11 +87,14 @@ async fn security_headers(req: Request, next: Next, https: bool) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
-    );
+    // A handler that serves a page (the capture page) sets its own, as strict as it can be.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            h,
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+    }
     set(h, header::CACHE_CONTROL, "no-store");
     set(
         h,
@@ -219,7 +226,7 @@ async fn api_key(state: &Shared, headers: &HeaderMap) -> Result<ApiKey, ApiError
     Ok(ApiKey(stored.prefix))
 }
 
-fn sdk_token(
+pub(crate) fn sdk_token(
     state: &Shared,
     headers: &HeaderMap,
     verification: &str,
@@ -248,7 +255,7 @@ fn sdk_token(
     Ok(claims)
 }
 
-fn valid_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn valid_id(id: &str) -> Result<(), ApiError> {
     let ok = id.len() == 36
         && id.starts_with("vrf_")
         && id
@@ -612,6 +619,10 @@ async fn store_upload(
             format!("the verification is {}; no more uploads", v.status),
         ));
     }
+    let frame_time = match slot {
+        Slot::Liveness(_) => Some(crate::liveness::frame_time(&state, &id, &headers).await?),
+        _ => None,
+    };
     let bytes = zeroize::Zeroizing::new(
         read_body(body, &headers, state.config.limits.max_body_bytes).await?,
     );
@@ -656,6 +667,9 @@ async fn store_upload(
         let objects = state.objects.clone();
         let _ = tokio::task::spawn_blocking(move || objects.delete(&key)).await;
         return Err(e.into());
+    }
+    if let (Slot::Liveness(n), Some(t)) = (&slot, frame_time) {
+        crate::liveness::record_frame(&state, &id, *n, t).await?;
     }
     if v.status == S::Created {
         match state

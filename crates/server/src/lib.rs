@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod export;
 pub mod init;
 pub mod jobs;
+pub mod liveness;
 pub mod metrics;
 pub mod pipeline;
 pub mod policy;
