@@ -74,7 +74,7 @@ impl Default for JudgeConfig {
             identical_distance: 0.1,
             max_identical_share: 0.5,
             min_frame_interval_ms: 15,
-            moire_threshold: 3.0,
+            moire_threshold: 1.5,
             max_moire_share: 0.3,
             flat_aspect_change: 0.15,
             flat_yaw_range: 0.08,

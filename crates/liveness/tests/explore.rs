@@ -37,3 +37,34 @@ fn print_measures() {
         }
     }
 }
+
+#[test]
+#[ignore = "exploration: prints moiré measures"]
+fn print_moire() {
+    for n in [
+        "img1.jpg",
+        "img10.jpg",
+        "img18.jpg",
+        "img26.jpg",
+        "img46.jpg",
+        "img51.jpg",
+        "img25.jpg",
+    ] {
+        let img = common::photo(n);
+        let m = |i: &imaging::Image| {
+            liveness::frame::observe_image(common::engine(), 0, 0, i)
+                .face
+                .map_or(-1.0, |f| f.moire)
+        };
+        let mut noise = common::Lcg(3);
+        let lit = common::lit(&img, None, 0.0, &mut noise);
+        println!(
+            "{n:12} plain {:5.2} noised {:5.2} moire(2.6,7) {:5.2} moire(3.3,5) {:5.2} moire(4.0,4) {:5.2}",
+            m(&img),
+            m(&lit),
+            m(&common::moire(&lit, 2.6, 0.3, 7.0)),
+            m(&common::moire(&lit, 3.3, 0.5, 5.0)),
+            m(&common::moire(&lit, 4.0, 0.2, 4.0)),
+        );
+    }
+}

@@ -48,6 +48,7 @@ pub fn router(state: Shared, https: bool) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(crate::capture::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
