@@ -286,7 +286,7 @@ pub fn challenges(s: &Session<'_>, k: &JudgeConfig) -> (Vec<ChallengeResult>, Re
             Some(pos) => {
                 let f = s.frames.get(pos);
                 let t = f.map(|f| f.t_ms);
-                let late = matches!((last_t, t), (Some(a), Some(b)) if b - a > k.max_challenge_ms);
+                let late = matches!((last_t, t), (Some(a), Some(b)) if b.saturating_sub(a) > k.max_challenge_ms);
                 r.performed = !late;
                 r.frame = f.map(|f| f.index);
                 r.t_ms = t;
@@ -542,7 +542,7 @@ fn timing(s: &Session<'_>, k: &JudgeConfig, results: &[ChallengeResult]) -> Chec
             problems.push("timestamps_not_increasing");
             break;
         }
-        if b.t_ms - a.t_ms < k.min_frame_interval_ms {
+        if b.t_ms.saturating_sub(a.t_ms) < k.min_frame_interval_ms {
             problems.push("frames_too_close");
             break;
         }
@@ -552,10 +552,14 @@ fn timing(s: &Session<'_>, k: &JudgeConfig, results: &[ChallengeResult]) -> Chec
     if first < 0 {
         problems.push("timestamp_before_start");
     }
-    let span = last - first;
+    let span = last.saturating_sub(first);
     if let Some(&last_rx) = s.received_ms.iter().max() {
         // The recording cannot have lasted longer than the step has existed.
-        if span > last_rx - s.plan.issued_at_ms + 2_000 {
+        if span
+            > last_rx
+                .saturating_sub(s.plan.issued_at_ms)
+                .saturating_add(2_000)
+        {
             problems.push("longer_than_the_step");
         }
         if last_rx > s.plan.deadline_ms {
@@ -568,7 +572,7 @@ fn timing(s: &Session<'_>, k: &JudgeConfig, results: &[ChallengeResult]) -> Chec
     let times: Vec<i64> = results.iter().filter_map(|r| r.t_ms).collect();
     if times
         .windows(2)
-        .any(|w| matches!(w, [a, b] if b - a < k.min_challenge_ms))
+        .any(|w| matches!(w, [a, b] if b.saturating_sub(*a) < k.min_challenge_ms))
     {
         problems.push("challenges_too_fast");
     }
@@ -657,8 +661,10 @@ fn colour_correlation(s: &Session<'_>, lag: i64) -> (f64, usize, usize) {
     let mut exp: Vec<[f64; 3]> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for f in s.frames {
-        let (Some(face), Some(shown)) = (f.face.as_ref(), colour_at(s.colours, f.t_ms - lag))
-        else {
+        let (Some(face), Some(shown)) = (
+            f.face.as_ref(),
+            colour_at(s.colours, f.t_ms.saturating_sub(lag)),
+        ) else {
             continue;
         };
         let (Some(o), Some(e)) = (chroma(face.skin), chroma(shown.rgb().map(f32::from))) else {

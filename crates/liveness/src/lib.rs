@@ -125,6 +125,8 @@ pub struct LivenessEngine {
     pub judge: JudgeConfig,
     /// Plan parameters (the colour sequence's length).
     pub plan: PlanConfig,
+    /// Threads [`LivenessEngine::observe`] may use (default 2: the target machine's cores).
+    pub threads: usize,
 }
 
 impl LivenessEngine {
@@ -135,6 +137,7 @@ impl LivenessEngine {
             face,
             judge: JudgeConfig::default(),
             plan: PlanConfig::default(),
+            threads: 2,
         }
     }
 
@@ -144,13 +147,33 @@ impl LivenessEngine {
         &self.face
     }
 
-    /// Observes every frame.
+    /// Observes every frame, on up to [`LivenessEngine::threads`] threads (frames are
+    /// independent; the models are shared).
     #[must_use]
     pub fn observe(&self, frames: &[FrameInput<'_>]) -> Vec<frame::FrameObs> {
-        frames
-            .iter()
-            .map(|f| frame::observe(&self.face, f.index, f.t_ms, f.bytes))
-            .collect()
+        let one = |f: &FrameInput<'_>| frame::observe(&self.face, f.index, f.t_ms, f.bytes);
+        let threads = self.threads.clamp(1, 16);
+        if threads == 1 || frames.len() < 2 {
+            return frames.iter().map(one).collect();
+        }
+        let chunk = frames.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = frames
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            let mut out = Vec::with_capacity(frames.len());
+            for (h, part) in handles.into_iter().zip(frames.chunks(chunk)) {
+                // A panicking analysis (never expected) costs its frames, not the session.
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    Err(_) => out.extend(part.iter().map(|f| {
+                        frame::FrameObs::unreadable(f.index, f.t_ms, f.bytes, "internal_error")
+                    })),
+                }
+            }
+            out
+        })
     }
 
     /// The embedding of a reference photo (document portrait or selfie), if it has a face.

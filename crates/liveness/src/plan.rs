@@ -284,7 +284,7 @@ pub fn colour_at(sequence: &[ColourStep], t_ms: i64) -> Option<Colour> {
         .iter()
         .find(|s| {
             let start = i64::from(s.start_ms);
-            t_ms >= start && t_ms < start + i64::from(s.duration_ms)
+            t_ms >= start && t_ms < start.saturating_add(i64::from(s.duration_ms))
         })
         .map(|s| s.colour)
 }

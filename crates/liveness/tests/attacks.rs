@@ -19,7 +19,7 @@
 //! mask, or re-lights an injected stream from the nonce. The figures say that the rules fire on
 //! the artefacts they were built for, not how often a real attacker gets through.
 //!
-//! Run: `cargo test --release -p liveness --test attacks -- --ignored --nocapture` (prints the
+//! Run: `cargo test -p liveness --test attacks -- --ignored --nocapture` (prints the
 //! table).
 #![allow(
     clippy::unwrap_used,
