@@ -7,7 +7,7 @@
 //!   photos' original JPEG files (up to 1382×1868, progressive and baseline): decoding
 //!   included, an upper bound for webcam-sized frames;
 //! - `assess_30_jpeg_frames_full_size` uses `LivenessEngine::observe`'s two threads; the
-//!   640-pixel case runs on one thread;
+//!   640-pixel case runs on one thread, and on two (`…_2_threads`, as the server does);
 //! - `judge_only_30_frames`: the judgement alone, over the observations.
 //!
 //! Needs the models from the setup step (`target/models/`, or `IDVERIFY_MODELS_DIR`).
@@ -121,6 +121,35 @@ fn bench(c: &mut Criterion) {
                     liveness::frame::observe_image(&face, i as u32, i as i64 * 150, img)
                 })
                 .collect();
+            engine.judge_observations(&plan, &obs, &[], None)
+        });
+    });
+    g.bench_function("observe_and_judge_30_frames_640px_2_threads", |b| {
+        b.iter(|| {
+            let obs: Vec<_> = std::thread::scope(|s| {
+                let hs: Vec<_> = images
+                    .chunks(15)
+                    .enumerate()
+                    .map(|(k, part)| {
+                        let face = &face;
+                        s.spawn(move || {
+                            part.iter()
+                                .enumerate()
+                                .map(|(i, img)| {
+                                    let i = k * 15 + i;
+                                    liveness::frame::observe_image(
+                                        face,
+                                        i as u32,
+                                        i as i64 * 150,
+                                        img,
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+            });
             engine.judge_observations(&plan, &obs, &[], None)
         });
     });
