@@ -21,7 +21,9 @@ pub struct Point {
 }
 
 impl Point {
-    pub(crate) fn dist(self, o: Point) -> f32 {
+    /// Euclidean distance, pixels.
+    #[must_use]
+    pub fn dist(self, o: Point) -> f32 {
         (self.x - o.x).hypot(self.y - o.y)
     }
 }

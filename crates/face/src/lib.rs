@@ -425,6 +425,12 @@ impl FaceEngine {
         FaceEngine { models, config }
     }
 
+    /// The models (liveness runs the mesh and iris models on its frames).
+    #[must_use]
+    pub fn models(&self) -> &FaceModels {
+        &self.models
+    }
+
     /// The configuration.
     #[must_use]
     pub fn config(&self) -> &FaceConfig {

@@ -53,6 +53,33 @@ pub fn eyes(
     face: &Detection,
     enough: f32,
 ) -> Result<Eyes, FaceError> {
+    let mesh = landmarks(mesh_model, img, face)?;
+    eyes_from(&mesh, iris_model, img, enough)
+}
+
+/// The face mesh of one face: 468 points in source-image pixels (MediaPipe's canonical
+/// numbering; `z` in the crop's pixel scale, relative) and the mesh model's face-presence
+/// confidence. Liveness reads head pose, mouth and smile from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mesh {
+    /// The points, `[x, y, z]` each, image pixels.
+    pub points: Vec<[f32; 3]>,
+    /// The mesh model's own face-presence confidence, 0..1.
+    pub face_confidence: f32,
+    /// The roll the crop was levelled by (radians), from the detector's eyes.
+    pub angle: f32,
+}
+
+impl Mesh {
+    /// Point `i` in image pixels (x, y); `None` past the end.
+    #[must_use]
+    pub fn point(&self, i: usize) -> Option<Point> {
+        self.points.get(i).map(|p| Point { x: p[0], y: p[1] })
+    }
+}
+
+/// Runs the mesh model for `face` in `img`.
+pub fn landmarks(mesh_model: &dyn Model, img: &Image, face: &Detection) -> Result<Mesh, FaceError> {
     let [x0, y0, x1, y1] = face.bbox;
     let side = 1.5 * (x1 - x0).max(y1 - y0);
     let centre = Point {
@@ -78,21 +105,42 @@ pub fn eyes(
         .find(|t| t.data().len() == 1)
         .and_then(|t| t.data().first().copied())
         .unwrap_or(0.0);
-    let p = |i: usize| {
-        let d = mesh.data();
-        Point {
-            x: d.get(3 * i).copied().unwrap_or(0.0),
-            y: d.get(3 * i + 1).copied().unwrap_or(0.0),
-        }
-    };
     // Crop pixels → image pixels.
     let k = side / SIZE as f32;
     let (sin, cos) = angle.sin_cos();
     let half = SIZE as f32 / 2.0;
-    let to_img = |q: Point| Point {
-        x: centre.x + k * (cos * (q.x - half) - sin * (q.y - half)),
-        y: centre.y + k * (sin * (q.x - half) + cos * (q.y - half)),
-    };
+    let points = mesh
+        .data()
+        .chunks_exact(3)
+        .map(|q| {
+            let (qx, qy, qz) = (
+                q.first().copied().unwrap_or(0.0),
+                q.get(1).copied().unwrap_or(0.0),
+                q.get(2).copied().unwrap_or(0.0),
+            );
+            [
+                centre.x + k * (cos * (qx - half) - sin * (qy - half)),
+                centre.y + k * (sin * (qx - half) + cos * (qy - half)),
+                k * qz,
+            ]
+        })
+        .collect();
+    Ok(Mesh {
+        points,
+        face_confidence: 1.0 / (1.0 + (-flag.clamp(-100.0, 100.0)).exp()),
+        angle,
+    })
+}
+
+/// Eye openness from an already computed mesh (the iris model on each eye).
+pub fn eyes_from(
+    mesh: &Mesh,
+    iris_model: &dyn Model,
+    img: &Image,
+    enough: f32,
+) -> Result<Eyes, FaceError> {
+    let angle = mesh.angle;
+    let p = |i: usize| mesh.point(i).unwrap_or(Point { x: 0.0, y: 0.0 });
     let mut open: [Option<f32>; 2] = [None; 2];
     let mut best = 0.0f32;
     for (slot, ([outer, inner], mirror)) in
@@ -101,7 +149,7 @@ pub fn eyes(
         if best >= enough {
             break;
         }
-        let (o, i) = (to_img(p(outer)), to_img(p(inner)));
+        let (o, i) = (p(outer), p(inner));
         let width = o.dist(i);
         if width.is_nan() || width <= 1.0 {
             *slot = Some(0.0);
@@ -143,6 +191,6 @@ pub fn eyes(
     Ok(Eyes {
         right: open[0],
         left: open[1],
-        face_confidence: 1.0 / (1.0 + (-flag.clamp(-100.0, 100.0)).exp()),
+        face_confidence: mesh.face_confidence,
     })
 }

@@ -58,6 +58,13 @@ pub const KNOWN_CHECKS: &[&str] = &[
     "face.quality",
     "liveness.challenge",
     "liveness.passive",
+    // crates/liveness (issue 7)
+    "liveness.verdict",
+    "liveness.same_person",
+    "liveness.reference_match",
+    "liveness.frames",
+    "liveness.timing",
+    "liveness.colour",
     // data consistency (form data, chip vs document), and what this crate derives
     "data.minimum_age",
     "data.form_vs_document",

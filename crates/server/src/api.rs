@@ -37,6 +37,10 @@ pub fn router(state: Shared, https: bool) -> Router {
         .route("/v1/verifications/{id}/sdk-token", post(new_sdk_token))
         .route("/v1/verifications/{id}/challenge", get(aa_challenge))
         .route("/v1/verifications/{id}/selfie", put(upload_single))
+        .route(
+            "/v1/verifications/{id}/liveness",
+            post(crate::liveness::start),
+        )
         .route("/v1/verifications/{id}/{kind}/{item}", put(upload))
         .route("/v1/verifications/{id}/submit", post(submit))
         .route("/v1/webhooks/deliveries", get(deliveries))
@@ -45,6 +49,7 @@ pub fn router(state: Shared, https: bool) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::dashboard::routes(state.clone(), https))
+        .merge(crate::capture::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -84,7 +89,8 @@ async fn security_headers(req: Request, next: Next, https: bool) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
-    // The dashboard sets its own (still strict) policy for its pages.
+    // A handler that serves a page (the dashboard, the capture page) sets its own, as strict
+    // as it can be.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(
             h,
@@ -227,7 +233,7 @@ async fn api_key(state: &Shared, headers: &HeaderMap) -> Result<ApiKey, ApiError
     Ok(ApiKey(stored.prefix))
 }
 
-async fn sdk_token(
+pub(crate) async fn sdk_token(
     state: &Shared,
     headers: &HeaderMap,
     verification: &str,
@@ -621,6 +627,10 @@ async fn store_upload(
             format!("the verification is {}; no more uploads", v.status),
         ));
     }
+    let frame_time = match slot {
+        Slot::Liveness(_) => Some(crate::liveness::frame_time(&state, &id, &headers).await?),
+        _ => None,
+    };
     let bytes = zeroize::Zeroizing::new(
         read_body(body, &headers, state.config.limits.max_body_bytes).await?,
     );
@@ -665,6 +675,9 @@ async fn store_upload(
         let objects = state.objects.clone();
         let _ = tokio::task::spawn_blocking(move || objects.delete(&key)).await;
         return Err(e.into());
+    }
+    if let (Slot::Liveness(n), Some(t)) = (&slot, frame_time) {
+        crate::liveness::record_frame(&state, &id, *n, t).await?;
     }
     if v.status == S::Created {
         match state

@@ -112,7 +112,8 @@ async fn behaviour(state: &Shared, id: &str, now: i64) -> Result<pipeline::Behav
 /// Storage failures; the verification stays in `processing` and is retried at the next start.
 pub async fn process(state: &Shared, id: &str) -> Result<(), ApiError> {
     let now = state.now_ms();
-    let inputs = load_inputs(state, id, now).await?;
+    let mut inputs = load_inputs(state, id, now).await?;
+    crate::liveness::attach(state, &mut inputs).await?;
     let engines = state.engines.clone();
     let policy = state.policy.current();
     let behaviour = behaviour(state, id, now).await?;

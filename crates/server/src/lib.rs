@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod capture;
 pub mod config;
 pub mod dashboard;
 mod error;
@@ -24,6 +25,7 @@ pub mod export;
 pub mod init;
 pub mod jobs;
 pub mod licensing;
+pub mod liveness;
 pub mod metrics;
 pub mod pipeline;
 pub mod policy;

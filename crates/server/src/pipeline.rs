@@ -322,6 +322,7 @@ impl Engine for Unavailable {
 /// The engines this build has, in pipeline order.
 #[must_use]
 pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Box<dyn Engine>> {
+    let liveness = crate::liveness::engine(face.as_ref());
     let face: Box<dyn Engine> = match face {
         Some(f) => Box::new(FaceEngine(f)),
         None => Box::new(Unavailable {
@@ -335,11 +336,7 @@ pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Bo
         Box::new(MrzEngine),
         Box::new(ChipEngine { trust }),
         face,
-        Box::new(Unavailable {
-            name: "liveness",
-            check: "liveness.challenge",
-            inputs: &["liveness/"],
-        }),
+        liveness,
     ]
 }
 

@@ -284,6 +284,23 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
     ),
     // 7: the review workflow and the dashboard (issue 9).
     (7, review::MIGRATION),
+    // Liveness (issue 7): the step's plan (challenges, nonce, deadline) and each frame's
+    // client timestamp and arrival time.
+    (
+        8,
+        &[
+            "CREATE TABLE IF NOT EXISTS liveness_sessions (
+            verification_id TEXT PRIMARY KEY,
+            plan TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS liveness_frames (
+            verification_id TEXT NOT NULL,
+            idx BIGINT NOT NULL,
+            client_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            PRIMARY KEY (verification_id, idx))",
+        ],
+    ),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -1065,4 +1082,85 @@ fn event_of(r: &sqlx::any::AnyRow) -> Result<audit::Event, DbError> {
         prev: r.try_get(6)?,
         mac: r.try_get(7)?,
     })
+}
+
+/// Liveness steps (issue 7).
+impl Db {
+    /// Stores the plan (JSON) of a verification's liveness step, replacing an earlier one and
+    /// forgetting that one's frame timestamps.
+    pub async fn put_liveness_session(
+        &self,
+        verification: &str,
+        plan_json: &str,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM liveness_frames WHERE verification_id = $1")
+            .bind(verification)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO liveness_sessions (verification_id, plan, created_at_ms) VALUES ($1, $2, $3) ON CONFLICT (verification_id) DO UPDATE SET plan = $2, created_at_ms = $3")
+            .bind(verification)
+            .bind(plan_json)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The plan (JSON) of a verification's liveness step, if one was started.
+    pub async fn liveness_session(&self, verification: &str) -> Result<Option<String>, DbError> {
+        let row = sqlx::query("SELECT plan FROM liveness_sessions WHERE verification_id = $1")
+            .bind(verification)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
+
+    /// Records a liveness frame's client timestamp and arrival time (a re-upload replaces it).
+    pub async fn put_liveness_frame(
+        &self,
+        verification: &str,
+        index: i64,
+        client_ms: i64,
+        received_ms: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO liveness_frames (verification_id, idx, client_ms, received_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (verification_id, idx) DO UPDATE SET client_ms = $3, received_ms = $4")
+            .bind(verification)
+            .bind(index)
+            .bind(client_ms)
+            .bind(received_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The liveness frames' (index, client timestamp, arrival time), by index.
+    pub async fn liveness_frames(
+        &self,
+        verification: &str,
+    ) -> Result<Vec<(i64, i64, i64)>, DbError> {
+        let rows = sqlx::query("SELECT idx, client_ms, received_ms FROM liveness_frames WHERE verification_id = $1 ORDER BY idx")
+            .bind(verification)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Forgets a verification's liveness step (erasure).
+    pub async fn delete_liveness(&self, verification: &str) -> Result<(), DbError> {
+        for q in [
+            "DELETE FROM liveness_frames WHERE verification_id = $1",
+            "DELETE FROM liveness_sessions WHERE verification_id = $1",
+        ] {
+            sqlx::query(q)
+                .bind(verification)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
 }
