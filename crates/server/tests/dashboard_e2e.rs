@@ -17,7 +17,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Backend, Harness, MRZ, chip, jpeg, start};
+use common::{Backend, Harness, MRZ, chip, document_jpeg, jpeg, start};
 use server::Clock;
 
 const OCTETS: &str = "application/octet-stream";
@@ -47,7 +47,7 @@ async fn seed(h: &Harness, kind: &str) -> String {
     };
     h.put(&id, "document/mrz", &token, "text/plain", mrz.into())
         .await;
-    h.put(&id, "document/front", &token, "image/jpeg", jpeg())
+    h.put(&id, "document/front", &token, "image/jpeg", document_jpeg())
         .await;
     h.put(&id, "selfie", &token, "image/jpeg", jpeg()).await;
     if kind == "approved" {

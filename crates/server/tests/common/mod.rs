@@ -290,7 +290,6 @@ pub fn mrz_chip_policy(config: &Config) {
     .unwrap();
 }
 
-/// A small real JPEG (the imaging crate's fixture).
 /// A generated passport data page photographed on T0's day (crates/docgen): a real document
 /// for the document engine, with phone EXIF of that morning.
 #[allow(dead_code)]
@@ -307,6 +306,7 @@ pub fn document_jpeg() -> Vec<u8> {
     g.sample(11, spec).unwrap().front.jpeg
 }
 
+/// A small real JPEG (the imaging crate's fixture).
 pub fn jpeg() -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../imaging/tests/data/face.jpg"))
         .unwrap()
