@@ -18,6 +18,14 @@ use std::time::Instant;
 
 use checks::Status;
 
+const CHECKS: [&str; 5] = [
+    "document.exif",
+    "document.screen_recapture",
+    "document.photocopy",
+    "document.tampering",
+    "document.mrz_font",
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let count: u64 = args.first().map_or(Ok(1000), |s| s.parse())?;
@@ -43,6 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // per check: (tp, fn) per attack, fp on genuine, genuine count
     let mut attack_hits: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut false_alarms: BTreeMap<&str, u32> = BTreeMap::new();
+    // Per check: flagged samples of its own attack types (tp), flagged others (fp).
+    let mut flagged: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    let mut attack_refused: BTreeMap<&str, u32> = BTreeMap::new();
     let mut genuine = 0u32;
     let mut genuine_refused = 0u32;
     for seed in first..first + count {
@@ -97,6 +108,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 e.0 += 1;
             }
             continue;
+        }
+        for c in CHECKS {
+            if status(c) == Some(Status::Fail) {
+                let e = flagged.entry(c).or_insert((0, 0));
+                if spec.attack.is_some_and(|a| a.check() == c) {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+            }
+        }
+        if let (Some(a), Some(_)) = (spec.attack, refused_code.as_ref()) {
+            *attack_refused.entry(a.as_str()).or_insert(0) += 1;
         }
         let diff = format!("{:?}", spec.difficulty);
         if spec.attack.is_none() {
