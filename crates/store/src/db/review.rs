@@ -24,6 +24,8 @@ pub(super) const MIGRATION: &[&str] = &[
     "ALTER TABLE verifications ADD COLUMN reviewed_by TEXT",
     "CREATE INDEX IF NOT EXISTS verifications_queue ON verifications (status, created_at_ms, id)",
     "CREATE INDEX IF NOT EXISTS verifications_created ON verifications (created_at_ms, id)",
+    // The queue's search by the integrator's reference, across API keys.
+    "CREATE INDEX IF NOT EXISTS verifications_ref ON verifications (reference, created_at_ms)",
     "CREATE TABLE IF NOT EXISTS dashboard_sessions (
         id_hash TEXT PRIMARY KEY,
         username TEXT NOT NULL,
