@@ -97,6 +97,8 @@ fn open(id: &str, title: &str) -> String {
 pub fn volume_chart(days: &[i64], totals: &[i64]) -> String {
     #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
     let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
+    // A multiple of 4, so the four grid lines fall on whole numbers.
+    let max = (max / 4.0).ceil() * 4.0;
     let mut svg = open("chart-volume", "Cases per day");
     axes(&mut svg, days, max, "");
     let bw = (W - PAD_L - 8.0) / (days.len().max(1) as f64) * 0.8;
