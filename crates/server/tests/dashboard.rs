@@ -1007,3 +1007,67 @@ async fn admin_manages_users_and_api_keys() {
     );
     h.shutdown().await;
 }
+
+/// The licence in the dashboard: a banner on every page while it nears its end, and read-only
+/// once it has expired — pages still render, every change is refused with `licence_expired`.
+#[tokio::test]
+async fn an_expired_licence_makes_the_dashboard_read_only_with_a_banner() {
+    let h = start(Backend::Sqlite, "dash_licence", |c| {
+        std::fs::create_dir_all(&c.data_dir).unwrap();
+        std::fs::write(c.data_dir.join("installation-id"), "dash-licence-test\n").unwrap();
+        let ids = licence::identifiers::read_machine_identifiers(Some("dash-licence-test".into()));
+        let date = |s: &str| licence::Date::parse(s).unwrap();
+        let terms = licence::Licence {
+            id: "lic-dash".into(),
+            customer: "Banque Exemple".into(),
+            features: licence::Features {
+                document: true,
+                chip: true,
+                liveness: true,
+                face: true,
+                dashboard_seats: 5,
+            },
+            verifications_per_month: None,
+            not_before: date("2026-01-01"),
+            not_after: date("2026-11-24"),
+            fingerprint: licence::machine_fingerprint(&ids).unwrap(),
+            issued_at: date("2026-01-01"),
+        };
+        let key = licence::LicenceSigningKey::from_pem(include_str!(
+            "../../licence/testdata/test-vendor-rsa4096.key.pem"
+        ))
+        .unwrap();
+        let text =
+            licence::issue(&key, &terms, &mut rand_core::UnwrapErr(getrandom::SysRng)).unwrap();
+        std::fs::write(c.data_dir.join("licence.txt"), text).unwrap();
+        std::fs::write(
+            c.data_dir.join("vendor-licence.pem"),
+            include_str!("../../licence/testdata/test-vendor-rsa4096.pub.pem"),
+        )
+        .unwrap();
+        c.licence.file = Some("licence.txt".into());
+        c.licence.public_key = Some("vendor-licence.pem".into());
+    })
+    .await;
+    add_user(&h, "rita", "reviewer").await;
+    let id = review_case(&h).await;
+    let mut secret = None;
+    let b = Browser::login(&h, "rita", &mut secret).await;
+    let page = b.get("/dashboard/queue").await.text().await.unwrap();
+    assert!(page.contains("data-licence=\"valid\""), "{page}");
+    assert!(page.contains("expires in 1 days"));
+
+    // Two days on, the daily check finds it expired.
+    h.clock.advance(2 * 86_400_000);
+    server::jobs::housekeeping(h.state()).await.unwrap();
+    assert!(h.state().licence.read_only());
+    let b = Browser::login(&h, "rita", &mut secret).await;
+    let page = b.get("/dashboard/queue").await.text().await.unwrap();
+    assert!(page.contains("data-licence=\"expired\""), "{page}");
+    let case = b.get(&format!("/dashboard/cases/{id}")).await;
+    assert_eq!(case.status(), StatusCode::OK, "the case stays readable");
+    let r = b.post(&format!("/dashboard/cases/{id}/claim"), &[]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(code_of(&r.text().await.unwrap()), "licence_expired");
+    h.shutdown().await;
+}

@@ -84,7 +84,13 @@ pub fn bare(title: &str, body: &str) -> String {
 /// then `body`. (The one place a server-wide banner goes.)
 #[must_use]
 pub fn layout(state: &AppState, session: &Session, title: &str, body: &str) -> Response {
-    let _ = state;
+    let banner = state.licence.banner().map_or_else(String::new, |b| {
+        format!(
+            "<div class=\"banner\" role=\"alert\" data-licence=\"{}\">{}</div>",
+            state.licence.status().as_str(),
+            esc(&b)
+        )
+    });
     let mut nav = String::new();
     for (perm, href, label) in [
         (Perm::CasesRead, "/dashboard/queue", "Queue"),
@@ -99,7 +105,7 @@ pub fn layout(state: &AppState, session: &Session, title: &str, body: &str) -> R
         }
     }
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} · idverify</title><link rel=\"stylesheet\" href=\"/dashboard/static/app.css\"><script src=\"/dashboard/static/app.js\" defer></script></head><body><header><span class=\"brand\">idverify</span><nav>{nav}</nav><form method=\"post\" action=\"/dashboard/logout\" class=\"who\">{csrf}<span>{user} ({role})</span><button type=\"submit\">Sign out</button></form></header><main><h1>{t}</h1>{body}</main></body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} · idverify</title><link rel=\"stylesheet\" href=\"/dashboard/static/app.css\"><script src=\"/dashboard/static/app.js\" defer></script></head><body><header><span class=\"brand\">idverify</span><nav>{nav}</nav><form method=\"post\" action=\"/dashboard/logout\" class=\"who\">{csrf}<span>{user} ({role})</span><button type=\"submit\">Sign out</button></form></header>{banner}<main><h1>{t}</h1>{body}</main></body></html>",
         t = esc(title),
         csrf = csrf_field(session),
         user = esc(&session.username),

@@ -486,7 +486,14 @@ impl IntoResponse for Fail {
 /// # Errors
 /// A [`Fail`] that refuses the write.
 pub fn guard_write(state: &AppState, session: &Session) -> Result<(), Fail> {
-    let _ = (state, session);
+    let _ = session;
+    if state.licence.read_only() {
+        return Err(Fail::new(
+            StatusCode::FORBIDDEN,
+            "licence_expired",
+            "The licence has expired: the dashboard is read-only until the renewed licence is installed. Nothing has been lost.",
+        ));
+    }
     Ok(())
 }
 
