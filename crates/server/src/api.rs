@@ -71,7 +71,12 @@ pub fn router(state: Shared, https: bool) -> Router {
             tower_http::cors::CorsLayer::new()
                 .allow_origin(origins)
                 .allow_methods([Method::GET, Method::POST, Method::PUT])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    // Liveness frames carry their capture time (the SDK on an integrator's page).
+                    header::HeaderName::from_static(crate::liveness::FRAME_TIME_HEADER),
+                ])
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }

@@ -295,6 +295,8 @@ pub async fn purge(state: &Shared, id: &str, actor: &str, why: &str) -> Result<(
     .await
     .map_err(|_| ApiError::internal("storage_task"))?
     .map_err(|e| ApiError::unavailable(e.code()))?;
+    // The liveness step's plan and frame times go with the frames.
+    state.db.delete_liveness(id).await?;
     state.db.mark_purged(id, state.now_ms()).await?;
     state.metrics.event("evidence_purged");
     state
