@@ -3,7 +3,11 @@
 # browser). Fonts so that Arabic and French render in the screenshots. Tests only.
 set -euo pipefail
 . scripts/lib.sh
-ensure_apt chromium nodejs npm fonts-dejavu-core fonts-hosny-amiri
+ensure_apt chromium fonts-dejavu-core fonts-hosny-amiri
+# Node and npm only where missing: some Node builds carry their own npm and conflict with
+# Debian's npm package.
+command -v node >/dev/null || ensure_apt nodejs
+command -v npm >/dev/null || ensure_apt npm
 want="$(node -p 'require("./e2e/package.json").dependencies["playwright-core"]')"
 have="$(node -p 'try{require("./e2e/node_modules/playwright-core/package.json").version}catch(e){""}')"
 if [ "$want" != "$have" ]; then
