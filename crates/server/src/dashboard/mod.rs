@@ -10,7 +10,7 @@
 //!   (`__Host-` prefixed over HTTPS), only its SHA-256 in the database; idle and absolute
 //!   timeouts; the token is replaced when the second factor passes.
 //! - **Every route** is in one table, [`ROUTES`] (method, path, [`Access`]); every role has one
-//!   list of permissions, [`Role::permissions`]. The [`gate`] middleware enforces both on every
+//!   list of permissions, [`Role::permissions`]. The `gate` middleware enforces both on every
 //!   request, and refuses a route missing from the table. Every state-changing request must
 //!   come from our own origin (`Origin`) and carry the session's CSRF token (a synchronizer
 //!   token bound to the session, checked in constant time), and passes [`guard_write`].
