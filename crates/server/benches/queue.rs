@@ -29,6 +29,15 @@ struct Bench {
     _running: server::Running,
 }
 
+/// Every 5th case is held by the duplicate-face rule, the others by a missing chip signature.
+fn reason(i: usize) -> &'static str {
+    if i.is_multiple_of(5) {
+        "hard_rule:duplicate_face"
+    } else {
+        "required_not_passed:chip.sod.signature"
+    }
+}
+
 /// The shape of a real result (checks, contributions, requirements), about 2 KB.
 fn result_json(i: usize) -> String {
     let checks: Vec<serde_json::Value> = [
@@ -51,11 +60,7 @@ fn result_json(i: usize) -> String {
         serde_json::json!({"check": c, "status": status, "reason": "ok", "evidence": {"format": "td3"}})
     })
     .collect();
-    let reason = if i.is_multiple_of(5) {
-        "hard_rule:duplicate_face"
-    } else {
-        "required_not_passed:chip.sod.signature"
-    };
+    let reason = reason(i);
     serde_json::json!({
         "decision": "review",
         "risk_score": (i % 100) as f64 / 100.0,
@@ -127,6 +132,23 @@ fn setup() -> Bench {
                     "('vrf_{i:032x}', 'review', 'benchkey', {at}, {at}, '{}', 'ref-{}')",
                     result_json(i).replace('\'', "''"),
                     i % 5000
+                ));
+            }
+            db.execute_raw(&sql).await.unwrap();
+            // The reason index, as `Db::transition` writes it for a decided case.
+            sql.clear();
+            sql.push_str(
+                "INSERT INTO case_reasons (reason, created_at_ms, verification_id) VALUES ",
+            );
+            for k in 0..500 {
+                let i = chunk * 500 + k;
+                if k > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "('{}', {}, 'vrf_{i:032x}')",
+                    reason(i),
+                    created_at(now, i)
                 ));
             }
             db.execute_raw(&sql).await.unwrap();

@@ -1008,45 +1008,50 @@ async fn admin_manages_users_and_api_keys() {
     h.shutdown().await;
 }
 
+/// Writes a licence for this test's data directory (bound to its installation id) with the
+/// test vendor key, and points the config at it.
+fn write_licence(c: &mut server::Config, id: &str, seats: u32, not_after: &str) {
+    std::fs::create_dir_all(&c.data_dir).unwrap();
+    std::fs::write(c.data_dir.join("installation-id"), format!("{id}\n")).unwrap();
+    let ids = licence::identifiers::read_machine_identifiers(Some(id.into()));
+    let date = |s: &str| licence::Date::parse(s).unwrap();
+    let terms = licence::Licence {
+        id: "lic-dash".into(),
+        customer: "Banque Exemple".into(),
+        features: licence::Features {
+            document: true,
+            chip: true,
+            liveness: true,
+            face: true,
+            dashboard_seats: seats,
+        },
+        verifications_per_month: None,
+        not_before: date("2026-01-01"),
+        not_after: date(not_after),
+        fingerprint: licence::machine_fingerprint(&ids).unwrap(),
+        issued_at: date("2026-01-01"),
+    };
+    let key = licence::LicenceSigningKey::from_pem(include_str!(
+        "../../licence/testdata/test-vendor-rsa4096.key.pem"
+    ))
+    .unwrap();
+    let text = licence::issue(&key, &terms, &mut rand_core::UnwrapErr(getrandom::SysRng)).unwrap();
+    std::fs::write(c.data_dir.join("licence.txt"), text).unwrap();
+    std::fs::write(
+        c.data_dir.join("vendor-licence.pem"),
+        include_str!("../../licence/testdata/test-vendor-rsa4096.pub.pem"),
+    )
+    .unwrap();
+    c.licence.file = Some("licence.txt".into());
+    c.licence.public_key = Some("vendor-licence.pem".into());
+}
+
 /// The licence in the dashboard: a banner on every page while it nears its end, and read-only
 /// once it has expired — pages still render, every change is refused with `licence_expired`.
 #[tokio::test]
 async fn an_expired_licence_makes_the_dashboard_read_only_with_a_banner() {
     let h = start(Backend::Sqlite, "dash_licence", |c| {
-        std::fs::create_dir_all(&c.data_dir).unwrap();
-        std::fs::write(c.data_dir.join("installation-id"), "dash-licence-test\n").unwrap();
-        let ids = licence::identifiers::read_machine_identifiers(Some("dash-licence-test".into()));
-        let date = |s: &str| licence::Date::parse(s).unwrap();
-        let terms = licence::Licence {
-            id: "lic-dash".into(),
-            customer: "Banque Exemple".into(),
-            features: licence::Features {
-                document: true,
-                chip: true,
-                liveness: true,
-                face: true,
-                dashboard_seats: 5,
-            },
-            verifications_per_month: None,
-            not_before: date("2026-01-01"),
-            not_after: date("2026-11-24"),
-            fingerprint: licence::machine_fingerprint(&ids).unwrap(),
-            issued_at: date("2026-01-01"),
-        };
-        let key = licence::LicenceSigningKey::from_pem(include_str!(
-            "../../licence/testdata/test-vendor-rsa4096.key.pem"
-        ))
-        .unwrap();
-        let text =
-            licence::issue(&key, &terms, &mut rand_core::UnwrapErr(getrandom::SysRng)).unwrap();
-        std::fs::write(c.data_dir.join("licence.txt"), text).unwrap();
-        std::fs::write(
-            c.data_dir.join("vendor-licence.pem"),
-            include_str!("../../licence/testdata/test-vendor-rsa4096.pub.pem"),
-        )
-        .unwrap();
-        c.licence.file = Some("licence.txt".into());
-        c.licence.public_key = Some("vendor-licence.pem".into());
+        write_licence(c, "dash-licence-test", 5, "2026-11-24");
     })
     .await;
     add_user(&h, "rita", "reviewer").await;
@@ -1069,5 +1074,115 @@ async fn an_expired_licence_makes_the_dashboard_read_only_with_a_banner() {
     let r = b.post(&format!("/dashboard/cases/{id}/claim"), &[]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(code_of(&r.text().await.unwrap()), "licence_expired");
+    h.shutdown().await;
+}
+
+/// The licence's dashboard seats: enabled users count; a full house refuses a new user with
+/// `licence_seats_exhausted` until one is disabled.
+#[tokio::test]
+async fn the_licence_limits_enabled_dashboard_users_to_its_seats() {
+    let h = start(Backend::Sqlite, "dash_seats", |c| {
+        write_licence(c, "dash-seats-test", 3, "2027-12-31");
+        c.dashboard.login_per_minute = 100;
+    })
+    .await;
+    add_user(&h, "ada", "admin").await;
+    let ada = Browser::login(&h, "ada", &mut None).await;
+    let enabled = h
+        .state()
+        .db
+        .users()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|u| u.disabled_at_ms.is_none())
+        .count();
+    assert_eq!(enabled, 2, "init's admin and ada");
+    let page = ada.get("/dashboard/users").await.text().await.unwrap();
+    assert!(page.contains("2 of 3 licensed dashboard seats in use"), "{page}");
+    let new = |name: &'static str| [("username", name), ("role", "reviewer"), ("password", PASSWORD)];
+    assert_eq!(ada.post("/dashboard/users", &new("one")).await.status(), 303);
+    let r = ada.post("/dashboard/users", &new("two")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(code_of(&r.text().await.unwrap()), "licence_seats_exhausted");
+    assert!(h.state().db.user_record("two").await.unwrap().is_none());
+    // A disabled user frees their seat.
+    assert_eq!(ada.post("/dashboard/users/one/disable", &[]).await.status(), 303);
+    assert_eq!(ada.post("/dashboard/users", &new("two")).await.status(), 303);
+    h.shutdown().await;
+}
+
+/// The chip's portrait (DG2) beside the selfie on the case page: the reviewer's image is the
+/// face record's JPEG exactly as the chip holds it, served decrypted and never cached, and
+/// viewing it is an audit event.
+#[tokio::test]
+async fn the_case_page_shows_the_chip_photo_from_dg2() {
+    use emrtd_testkit::{ChipBuilder, Face, dg1, dg2};
+    let (csca, dsc) = emrtd_testkit::p256_pki();
+    // A chip that verifies up to a trusted CSCA, so the case lands in review with its evidence
+    // (a declined case's evidence is purged at once by the default retention).
+    let h = start(Backend::Sqlite, "dash_dg2", |c| {
+        let dir = c.data_dir.join("trust");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("csca.der"), &csca.cert_der).unwrap();
+    })
+    .await;
+    add_user(&h, "rita", "reviewer").await;
+    let face = jpeg();
+    let chip = ChipBuilder::new(&dsc)
+        .data_group(1, dg1(MRZ))
+        .data_group(
+            2,
+            dg2(&[Face {
+                image: &face,
+                data_type: 0,
+                width: 240,
+                height: 320,
+            }]),
+        )
+        .build();
+    let (id, token, _) = h.create().await;
+    let octets = "application/octet-stream";
+    assert_eq!(
+        h.put(&id, "selfie", &token, "image/jpeg", jpeg()).await.status(),
+        201
+    );
+    assert_eq!(
+        h.put(&id, "chip/sod", &token, octets, chip.sod.clone())
+            .await
+            .status(),
+        201
+    );
+    for (n, bytes) in &chip.files {
+        let r = h
+            .put(&id, &format!("chip/dg{n}"), &token, octets, bytes.clone())
+            .await;
+        assert_eq!(r.status(), 201, "dg{n}");
+    }
+    h.submit(&id, &token).await;
+    assert_eq!(h.wait_decided(&id).await["status"], "review");
+
+    let b = Browser::login(&h, "rita", &mut None).await;
+    let page = b
+        .get(&format!("/dashboard/cases/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let src = format!("/dashboard/cases/{id}/evidence/chip/face");
+    assert!(page.contains(&src), "{page}");
+    assert!(page.contains("Chip photo (DG2)"));
+    let r = b.get(&src).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), face.as_slice());
+    let events = h.state().db.audit_page(None, 50).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.entry.action == "case.evidence_view" && e.entry.subject == id),
+        "viewing the chip photo is audited"
+    );
     h.shutdown().await;
 }

@@ -301,6 +301,8 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             PRIMARY KEY (verification_id, idx))",
         ],
     ),
+    // 9: the queue's reason index (filled from the stored results as it is created).
+    (9, review::REASONS_MIGRATION),
 ];
 
 const VERIFICATION_COLUMNS: &str = "id, status, api_key_prefix, created_at_ms, updated_at_ms, wrapped_key, result_json, reference, aa_challenge, retain_until_ms, purged_at_ms";
@@ -380,6 +382,9 @@ impl Db {
             let mut tx = self.pool.begin().await?;
             for s in *statements {
                 tx.execute(*s).await?;
+            }
+            if *version == 9 {
+                review::backfill_reasons(&mut tx).await?;
             }
             sqlx::query("INSERT INTO idv_schema (version, applied_at_ms) VALUES ($1, $2)")
                 .bind(*version)
@@ -637,6 +642,7 @@ impl Db {
                 actual: format!("asked to become {to}"),
             });
         }
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE verifications SET status = $1, updated_at_ms = $2, result_json = COALESCE($3, result_json) WHERE id = $4 AND status = $5",
         )
@@ -645,11 +651,16 @@ impl Db {
         .bind(result_json.map(str::to_owned))
         .bind(id)
         .bind(from.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            if let Some(result) = result_json {
+                review::index_reasons(&mut tx, id, &review::reason_codes(result)).await?;
+            }
+            tx.commit().await?;
             return Ok(());
         }
+        tx.rollback().await?;
         let actual = self.verification(id).await?.status;
         Err(DbError::Conflict {
             id: id.to_owned(),

@@ -211,3 +211,87 @@ async fn concurrent_audit_appends_keep_one_chain() {
         assert_eq!(audit::verify(&key, &events).unwrap().events, 16, "{kind}");
     }
 }
+
+/// Decides a case straight from `created`, with `result` as its result document.
+async fn decided(db: &Db, id: &str, at: i64, to: S, result: &str) {
+    db.create_verification(id, "abcdefgh", b"wrapped", at)
+        .await
+        .unwrap();
+    db.transition(id, S::Created, S::Collecting, None, at)
+        .await
+        .unwrap();
+    db.transition(id, S::Collecting, S::Processing, None, at)
+        .await
+        .unwrap();
+    db.transition(id, S::Processing, to, Some(result), at)
+        .await
+        .unwrap();
+}
+
+/// The queue's reason filter: the decision's reasons and the reasons of checks that did not
+/// pass, never a passing check's; pages follow the keyset cursor; the index is rebuilt from the
+/// stored results when migration 9 runs over an older database.
+#[tokio::test]
+async fn the_queue_filters_by_reason_code_through_its_index() {
+    for (kind, db) in backends("reasons").await {
+        let dup = r#"{"reasons":["hard_rule:duplicate_face"],"checks":[{"check":"face.match","status":"pass","reason":"face_mismatch_hint"}]}"#;
+        let face = r#"{"reasons":["score_in_review_band"],"checks":[{"check":"face.match","status":"fail","reason":"face_mismatch"}]}"#;
+        for i in 0..7 {
+            let (r, to) = if i % 2 == 0 { (dup, S::Review) } else { (face, S::Declined) };
+            decided(&db, &format!("vrf_{i}"), 1000 + i, to, r).await;
+        }
+        let page = |reason: &str, status: Option<S>, after: Option<(i64, String)>| {
+            let f = store::QueueFilter {
+                status,
+                reason: Some(reason.to_owned()),
+                after,
+                ..store::QueueFilter::default()
+            };
+            let db = db.clone();
+            async move {
+                db.queue(&f, 2, 0)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|q| q.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            page("hard_rule:duplicate_face", Some(S::Review), None).await,
+            ["vrf_0", "vrf_2"],
+            "{kind}: oldest first in review"
+        );
+        assert_eq!(
+            page(
+                "hard_rule:duplicate_face",
+                Some(S::Review),
+                Some((1002, "vrf_2".into()))
+            )
+            .await,
+            ["vrf_4", "vrf_6"],
+            "{kind}: the next page"
+        );
+        assert_eq!(
+            page("face_mismatch", None, None).await,
+            ["vrf_5", "vrf_3"],
+            "{kind}: a failed check's reason, newest first"
+        );
+        assert!(page("face_mismatch_hint", None, None).await.is_empty(), "{kind}");
+        assert!(
+            page("face_mismatch", Some(S::Review), None).await.is_empty(),
+            "{kind}: the state filter still applies"
+        );
+        // A database from before migration 9: the index is built from the stored results.
+        db.execute_raw("DROP TABLE case_reasons").await.unwrap();
+        db.execute_raw("DELETE FROM idv_schema WHERE version = 9")
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        assert_eq!(
+            page("score_in_review_band", Some(S::Declined), None).await,
+            ["vrf_5", "vrf_3"],
+            "{kind}: backfilled"
+        );
+    }
+}
