@@ -1099,16 +1099,34 @@ async fn the_licence_limits_enabled_dashboard_users_to_its_seats() {
         .count();
     assert_eq!(enabled, 2, "init's admin and ada");
     let page = ada.get("/dashboard/users").await.text().await.unwrap();
-    assert!(page.contains("2 of 3 licensed dashboard seats in use"), "{page}");
-    let new = |name: &'static str| [("username", name), ("role", "reviewer"), ("password", PASSWORD)];
-    assert_eq!(ada.post("/dashboard/users", &new("one")).await.status(), 303);
+    assert!(
+        page.contains("2 of 3 licensed dashboard seats in use"),
+        "{page}"
+    );
+    let new = |name: &'static str| {
+        [
+            ("username", name),
+            ("role", "reviewer"),
+            ("password", PASSWORD),
+        ]
+    };
+    assert_eq!(
+        ada.post("/dashboard/users", &new("one")).await.status(),
+        303
+    );
     let r = ada.post("/dashboard/users", &new("two")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(code_of(&r.text().await.unwrap()), "licence_seats_exhausted");
     assert!(h.state().db.user_record("two").await.unwrap().is_none());
     // A disabled user frees their seat.
-    assert_eq!(ada.post("/dashboard/users/one/disable", &[]).await.status(), 303);
-    assert_eq!(ada.post("/dashboard/users", &new("two")).await.status(), 303);
+    assert_eq!(
+        ada.post("/dashboard/users/one/disable", &[]).await.status(),
+        303
+    );
+    assert_eq!(
+        ada.post("/dashboard/users", &new("two")).await.status(),
+        303
+    );
     h.shutdown().await;
 }
 
@@ -1144,7 +1162,9 @@ async fn the_case_page_shows_the_chip_photo_from_dg2() {
     let (id, token, _) = h.create().await;
     let octets = "application/octet-stream";
     assert_eq!(
-        h.put(&id, "selfie", &token, "image/jpeg", jpeg()).await.status(),
+        h.put(&id, "selfie", &token, "image/jpeg", jpeg())
+            .await
+            .status(),
         201
     );
     assert_eq!(

@@ -237,7 +237,11 @@ async fn the_queue_filters_by_reason_code_through_its_index() {
         let dup = r#"{"reasons":["hard_rule:duplicate_face"],"checks":[{"check":"face.match","status":"pass","reason":"face_mismatch_hint"}]}"#;
         let face = r#"{"reasons":["score_in_review_band"],"checks":[{"check":"face.match","status":"fail","reason":"face_mismatch"}]}"#;
         for i in 0..7 {
-            let (r, to) = if i % 2 == 0 { (dup, S::Review) } else { (face, S::Declined) };
+            let (r, to) = if i % 2 == 0 {
+                (dup, S::Review)
+            } else {
+                (face, S::Declined)
+            };
             decided(&db, &format!("vrf_{i}"), 1000 + i, to, r).await;
         }
         let page = |reason: &str, status: Option<S>, after: Option<(i64, String)>| {
@@ -277,9 +281,14 @@ async fn the_queue_filters_by_reason_code_through_its_index() {
             ["vrf_5", "vrf_3"],
             "{kind}: a failed check's reason, newest first"
         );
-        assert!(page("face_mismatch_hint", None, None).await.is_empty(), "{kind}");
         assert!(
-            page("face_mismatch", Some(S::Review), None).await.is_empty(),
+            page("face_mismatch_hint", None, None).await.is_empty(),
+            "{kind}"
+        );
+        assert!(
+            page("face_mismatch", Some(S::Review), None)
+                .await
+                .is_empty(),
             "{kind}: the state filter still applies"
         );
         // A database from before migration 9: the index is built from the stored results.

@@ -16,6 +16,9 @@ use crate::Shared;
 
 /// Lines per queue page.
 pub const PAGE: i64 = 50;
+/// The queue counts the cases waiting up to this many and shows "1000+" beyond: an exact count
+/// would read every case in review on each page view.
+const IN_REVIEW_CAP: i64 = 1000;
 
 pub(super) async fn home() -> Response {
     redirect("/dashboard/queue")
@@ -100,8 +103,13 @@ pub(super) async fn queue(
     // Two connections at once: the page costs the slower of the two, not their sum.
     let (items, in_review) = tokio::try_join!(
         state.db.queue(&filter, PAGE + 1, now),
-        state.db.count_in(S::Review)
+        state.db.count_in(S::Review, IN_REVIEW_CAP + 1)
     )?;
+    let in_review = if in_review > IN_REVIEW_CAP {
+        format!("{IN_REVIEW_CAP}+")
+    } else {
+        in_review.to_string()
+    };
     let more = items.len() > usize::try_from(PAGE).unwrap_or(50);
     let mut rows = String::new();
     for it in items.iter().take(usize::try_from(PAGE).unwrap_or(50)) {
