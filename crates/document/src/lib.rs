@@ -6,7 +6,8 @@
 //! left) → MRZ band, OCR-B cells on the ICAO pitch, a template classifier built from the OCR-B
 //! font at start-up → `mrz::Mrz::parse` with check-digit repair → authenticity: EXIF, screen
 //! recapture (isolated spectral peak of the pixel grid), photocopy (colourfulness), tampering
-//! (sensor-noise inconsistency and copy-move), MRZ font and pitch consistency.
+//! (aligned double-JPEG block map, sensor-noise inconsistency and copy-move: see [`forensics`]),
+//! MRZ font and pitch consistency.
 //!
 //! Pure: no file, clock or randomness; the font bytes and `now` are injected. It does not yet
 //! read the printed visual zone (VIZ): that needs an OCR engine (see the crate's README).
