@@ -144,6 +144,17 @@ const N: usize = 128;
 /// picture's luminance, relative to the median of the mid/high band: a screen's pixel grid is
 /// a sharp periodic pattern, print and paper are not. JPEG's 8-px block harmonics are skipped.
 pub fn periodic_peak(luma: &Plane, cx: usize, cy: usize) -> f32 {
+    periodic_spectrum(luma, cx, cy)
+        .iter()
+        .copied()
+        .fold(0.0f32, f32::max)
+}
+
+/// The window's band-limited magnitude spectrum (the half-plane, `N / 2 × N` bins, row-major
+/// by vertical frequency) relative to its band median; bins outside the band are 0. Averaged
+/// over several windows, a screen's grid (the same frequency everywhere in the picture) keeps
+/// its height while a document's own structures (different in every window) flatten out.
+pub fn periodic_spectrum(luma: &Plane, cx: usize, cy: usize) -> Vec<f32> {
     let x0 = cx.saturating_sub(N / 2);
     let y0 = cy.saturating_sub(N / 2);
     let mut re = vec![0.0f32; N * N];
@@ -193,7 +204,7 @@ pub fn periodic_peak(luma: &Plane, cx: usize, cy: usize) -> f32 {
         }
     }
     let mut band = Vec::new();
-    let mut peak = 0.0f32;
+    let mut out = vec![0.0f32; N * N / 2];
     for ky in 0..N {
         for kx in 0..N / 2 {
             let fy = if ky > N / 2 {
@@ -217,16 +228,21 @@ pub fn periodic_peak(luma: &Plane, cx: usize, cy: usize) -> f32 {
                 (r2 * r2 + i2 * i2).sqrt()
             };
             band.push(m);
-            peak = peak.max(m);
+            if let Some(o) = out.get_mut(ky * (N / 2) + kx) {
+                *o = m;
+            }
         }
     }
     if band.is_empty() {
-        return 0.0;
+        return out;
     }
     let mid = band.len() / 2;
     band.select_nth_unstable_by(mid, f32::total_cmp);
     let median = band.get(mid).copied().unwrap_or(0.0).max(1e-3);
-    peak / median
+    for o in &mut out {
+        *o /= median;
+    }
+    out
 }
 
 /// Colourfulness (Hasler & Süsstrunk 2003) of the rectified document: a grey photocopy has
@@ -388,74 +404,4 @@ pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
         }
     }
     best
-}
-
-/// Copy-move: 8 × 8 blocks (every 2nd position) of the document region of the picture's
-/// luminance, described by 16 means of 2 × 2 cells; textured blocks whose descriptors agree
-/// (sorted neighbours) and lie ≥ 24 px apart vote for their offset. Returns the best offset's
-/// votes and the offset.
-pub fn copy_move(luma: &Plane, region: [usize; 4]) -> (usize, [i64; 2]) {
-    let [x0, y0, x1, y1] = region;
-    let mut descs: Vec<([i16; 16], u32, u32)> = Vec::new();
-    let mut y = y0;
-    while y + 8 <= y1.min(luma.h) {
-        let mut x = x0;
-        while x + 8 <= x1.min(luma.w) {
-            let mut d = [0i16; 16];
-            let (mut s, mut s2) = (0.0f32, 0.0f32);
-            for cy in 0..4 {
-                for cx in 0..4 {
-                    let mut m = 0.0;
-                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                        m += luma.at(x + cx * 2 + dx, y + cy * 2 + dy);
-                    }
-                    let m = m / 4.0;
-                    s += m;
-                    s2 += m * m;
-                    if let Some(v) = d.get_mut(cy * 4 + cx) {
-                        *v = m.round() as i16;
-                    }
-                }
-            }
-            let var = s2 / 16.0 - (s / 16.0).powi(2);
-            if var > 150.0 {
-                descs.push((d, x as u32, y as u32));
-            }
-            x += 2;
-        }
-        y += 2;
-    }
-    descs.sort_unstable_by_key(|d| d.0);
-    let mut votes: std::collections::HashMap<(i64, i64), usize> = std::collections::HashMap::new();
-    for i in 0..descs.len() {
-        let Some(a) = descs.get(i) else { continue };
-        for j in i + 1..(i + 8).min(descs.len()) {
-            let Some(b) = descs.get(j) else { continue };
-            let diff: i32 =
-                a.0.iter()
-                    .zip(b.0.iter())
-                    .map(|(p, q)| (i32::from(*p) - i32::from(*q)).abs())
-                    .sum();
-            if diff > 24 {
-                continue;
-            }
-            let (dx, dy) = (
-                i64::from(b.1) - i64::from(a.1),
-                i64::from(b.2) - i64::from(a.2),
-            );
-            if dx * dx + dy * dy < 24 * 24 {
-                continue;
-            }
-            let key = if dx < 0 || (dx == 0 && dy < 0) {
-                (-dx, -dy)
-            } else {
-                (dx, dy)
-            };
-            *votes.entry((key.0 / 2, key.1 / 2)).or_insert(0) += 1;
-        }
-    }
-    votes
-        .into_iter()
-        .max_by_key(|(_, v)| *v)
-        .map_or((0, [0, 0]), |((dx, dy), v)| (v, [dx * 2, dy * 2]))
 }

@@ -6,7 +6,8 @@
 //! left) → MRZ band, OCR-B cells on the ICAO pitch, a template classifier built from the OCR-B
 //! font at start-up → `mrz::Mrz::parse` with check-digit repair → authenticity: EXIF, screen
 //! recapture (isolated spectral peak of the pixel grid), photocopy (colourfulness), tampering
-//! (sensor-noise inconsistency and copy-move), MRZ font and pitch consistency.
+//! (aligned double-JPEG block map, sensor-noise inconsistency and copy-move: see [`forensics`]),
+//! MRZ font and pitch consistency.
 //!
 //! Pure: no file, clock or randomness; the font bytes and `now` are injected. It does not yet
 //! read the printed visual zone (VIZ): that needs an OCR engine (see the crate's README).
@@ -18,6 +19,7 @@
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 pub mod authenticity;
+pub mod forensics;
 pub mod geometry;
 pub mod mrzocr;
 pub mod raster;
@@ -81,6 +83,8 @@ pub mod reasons {
     pub const NOISE_INCONSISTENT: ReasonCode = ReasonCode::new("noise_inconsistent");
     /// A region appears twice.
     pub const COPY_MOVE: ReasonCode = ReasonCode::new("copy_move_detected");
+    /// A region of a twice-saved JPEG lacks the first compression's trace: pasted or moved.
+    pub const DOUBLE_JPEG: ReasonCode = ReasonCode::new("double_jpeg_inconsistent");
 }
 
 /// The thresholds (scores are suspicion in 0–1; a check fails at or above its threshold).
@@ -96,8 +100,12 @@ pub struct Thresholds {
     pub min_colourfulness: f64,
     /// Clean-cluster size (16 px blocks) at which suspicion is 1.
     pub clean_blocks: usize,
-    /// Copy-move votes at which suspicion is 1.
+    /// Copy-move votes (matching 16 px block pairs on one shift) at which suspicion is 1.
     pub copy_move_votes: usize,
+    /// Double-JPEG: log-likelihood ratio (3 × 3 blocks) under which a block is suspicious.
+    pub dq_llr: f32,
+    /// Double-JPEG: suspicious-cluster size (8 px blocks) at which suspicion is 1.
+    pub dq_blocks: usize,
     /// Mean template correlation of the MRZ below which the font does not match.
     pub min_mrz_correlation: f32,
 }
@@ -109,8 +117,10 @@ impl Default for Thresholds {
             min_sharpness: 11.0,
             moire_peak: 75.0,
             min_colourfulness: 9.0,
-            clean_blocks: 300,
-            copy_move_votes: 60,
+            clean_blocks: 600,
+            copy_move_votes: 100,
+            dq_llr: 3.0,
+            dq_blocks: 40,
             min_mrz_correlation: 0.6,
         }
     }
@@ -421,6 +431,8 @@ impl Engine {
         // Screen recapture: windows over the document's data area, in picture pixels.
         let (dw, dh) = s.loc.size.px();
         let mut peak = 0.0f32;
+        let mut mean_spec: Vec<f32> = Vec::new();
+        let mut windows = 0usize;
         for (u, v) in [
             (0.55, 0.35),
             (0.75, 0.35),
@@ -432,16 +444,28 @@ impl Engine {
             if x < 0.0 || y < 0.0 {
                 continue;
             }
-            peak = peak.max(authenticity::periodic_peak(&s.luma, x as usize, y as usize));
+            let spec = authenticity::periodic_spectrum(&s.luma, x as usize, y as usize);
+            peak = peak.max(spec.iter().copied().fold(0.0f32, f32::max));
+            if mean_spec.len() != spec.len() {
+                mean_spec = vec![0.0; spec.len()];
+            }
+            for (m, v) in mean_spec.iter_mut().zip(&spec) {
+                *m += v;
+            }
+            windows += 1;
         }
-        let moire_score =
-            f64::from(((peak - t.moire_peak / 3.0) / (t.moire_peak * 2.0 / 3.0)).clamp(0.0, 1.0));
+        // The grid's frequency is the same in every window: the peak of the mean spectrum.
+        let consistent = mean_spec.iter().copied().fold(0.0f32, f32::max) / windows.max(1) as f32;
+        let ramp =
+            |v: f32, full: f32| f64::from(((v - full / 3.0) / (full * 2.0 / 3.0)).clamp(0.0, 1.0));
+        // The consistent peak is evidence only until it is calibrated.
+        let moire_score = ramp(peak, t.moire_peak);
         out.push(scored(
             "document.screen_recapture",
             moire_score,
             0.5,
             reasons::MOIRE,
-            ev(json!({ "spectral_peak_ratio": peak })),
+            ev(json!({ "spectral_peak_ratio": peak, "consistent_peak_ratio": consistent })),
         ));
         // Photocopy.
         let colour = authenticity::colourfulness(&s.doc);
@@ -453,9 +477,20 @@ impl Engine {
             reasons::PHOTOCOPY,
             ev(json!({ "colourfulness": colour })),
         ));
-        // Tampering: noise inconsistency and copy-move.
+        // Tampering: noise inconsistency, double-JPEG block map and copy-move.
         let nm = authenticity::noise_map(&s.luma, &s.map, dw, dh);
         let (clean, bb) = authenticity::clean_cluster(&nm, 0.35);
+        let corners = s.loc.corners;
+        let inside = |x: f64, y: f64| forensics::inside_quad(&corners, x, y);
+        let (dq_n, dq_bb, dq_map, dq) = match forensics::luma_quant_table(input.front) {
+            Some(q2) => {
+                let dq = forensics::double_jpeg(&s.luma, &q2);
+                let map = forensics::suspicious_blocks(&dq, t.dq_llr, inside);
+                let (n, bb) = forensics::largest_cluster(&map, dq.bw, dq.bh);
+                (n, bb, map, dq)
+            }
+            None => (0, [0; 4], Vec::new(), forensics::DoubleJpeg::default()),
+        };
         // Copy-move over the data area (the MRZ's repeated fillers would vote for its pitch).
         let pts = [(0.0, 0.0), (1.0, 0.0), (1.0, 0.72), (0.0, 0.72)]
             .map(|(u, v)| s.map.apply(dw as f64 * u, dh as f64 * v));
@@ -465,18 +500,21 @@ impl Engine {
             pts.iter().map(|p| p.0).fold(0.0, f64::max) as usize,
             pts.iter().map(|p| p.1).fold(0.0, f64::max) as usize,
         ];
-        // At half resolution: an 8 × 8 block there is 16 × 16 picture pixels.
-        let half = s.luma.shrink(2);
-        let region = region.map(|v| v / 2);
-        let (votes, offset) = authenticity::copy_move(&half, region);
-        let offset = offset.map(|v| v * 2);
+        let cm = forensics::copy_move(&s.luma, region);
+        let votes = cm.votes;
         let noise_score = clean as f64 / (2.0 * t.clean_blocks as f64);
         let cm_score = votes as f64 / (2.0 * t.copy_move_votes as f64);
-        let (score, code) = if cm_score >= noise_score {
-            (cm_score, reasons::COPY_MOVE)
-        } else {
-            (noise_score, reasons::NOISE_INCONSISTENT)
-        };
+        let dq_score = dq_n as f64 / (2.0 * t.dq_blocks as f64);
+        let (score, code) = [
+            (noise_score, reasons::NOISE_INCONSISTENT),
+            (cm_score, reasons::COPY_MOVE),
+            (dq_score, reasons::DOUBLE_JPEG),
+        ]
+        .into_iter()
+        .fold((0.0, reasons::NOISE_INCONSISTENT), |a, b| {
+            if b.0 > a.0 { b } else { a }
+        });
+        let px = |b: [usize; 4]| [b[0] * 8, b[1] * 8, b[2] * 8 + 8, b[3] * 8 + 8];
         out.push(scored(
             "document.tampering",
             score,
@@ -486,8 +524,19 @@ impl Engine {
                 "clean_blocks": clean,
                 "clean_region_blocks": bb,
                 "block_px": 16,
+                "double_compressed": dq.double_compressed(),
+                "first_steps": dq
+                    .steps
+                    .iter()
+                    .map(|f| [f.zigzag as f32, f32::from(f.q2), f32::from(f.q1), (f.rho * 100.0).round() / 100.0])
+                    .collect::<Vec<_>>(),
+                "dq_suspicious_blocks": dq_n,
+                "dq_region_px": px(dq_bb),
+                "dq_heat_map": (dq_n > 0).then(|| forensics::map_evidence(&dq_map, dq.bw, dq.bh, dq_bb)),
                 "copy_move_votes": votes,
-                "copy_move_offset": offset,
+                "copy_move_offset": cm.shift,
+                "copy_move_region_px": cm.region,
+                "copy_move_median_mad": cm.median_mad,
             })),
         ));
     }
