@@ -9,8 +9,11 @@
 //! (aligned double-JPEG block map, sensor-noise inconsistency and copy-move: see [`forensics`]),
 //! MRZ font and pitch consistency.
 //!
-//! Pure: no file, clock or randomness; the font bytes and `now` are injected. It does not yet
-//! read the printed visual zone (VIZ): that needs an OCR engine (see the crate's README).
+//! Then the printed visual zone ([`viz`]): field templates per document type, each line cropped
+//! and read by an injected [`viz::LineReader`] (the `ocr` crate's Tesseract), normalised and
+//! cross-checked against the MRZ and across scripts.
+//!
+//! Pure: no file, clock or randomness; the font bytes, the OCR reader and `now` are injected.
 //!
 //! **Invariant:** no input bytes make it panic (proptest and the fuzz target); a check that
 //! could not run is `not_performed` with its reason, never a pass.
@@ -23,6 +26,7 @@ pub mod forensics;
 pub mod geometry;
 pub mod mrzocr;
 pub mod raster;
+pub mod viz;
 
 use checks::{Check, Evidence, ReasonCode, Status, reason};
 use serde_json::json;
@@ -150,6 +154,8 @@ pub struct Report {
     pub mrz: Option<mrz::Mrz>,
     /// The portrait crop from the front: (width, height, RGB8), for the face engine.
     pub face: Option<(u32, u32, Vec<u8>)>,
+    /// The printed visual zone's fields as read (empty without a [`viz::LineReader`]).
+    pub viz: Vec<viz::Field>,
 }
 
 impl std::fmt::Debug for Report {
@@ -158,6 +164,7 @@ impl std::fmt::Debug for Report {
             .field("checks", &self.checks.len())
             .field("mrz", &self.mrz.as_ref().map(|_| "[redacted]"))
             .field("face", &self.face.as_ref().map(|(w, h, _)| (w, h)))
+            .field("viz", &self.viz.len())
             .finish()
     }
 }
@@ -169,6 +176,7 @@ pub struct Engine {
     /// Thresholds in force.
     pub thresholds: Thresholds,
     limits: imaging::Limits,
+    reader: Option<std::sync::Arc<dyn viz::LineReader>>,
 }
 
 struct Side {
@@ -216,7 +224,16 @@ impl Engine {
             classifier,
             thresholds: Thresholds::default(),
             limits: imaging::Limits::default(),
+            reader: None,
         })
+    }
+
+    /// The engine reading the printed visual zone with `reader` (without one, the VIZ checks
+    /// are `not_performed` with `viz_reader_missing`).
+    #[must_use]
+    pub fn with_reader(mut self, reader: std::sync::Arc<dyn viz::LineReader>) -> Engine {
+        self.reader = Some(reader);
+        self
     }
 
     /// Reads a document from its pictures.
@@ -303,6 +320,12 @@ impl Engine {
             }
         }
         self.authenticity(&front, input, &mut report.checks);
+        report.viz = viz::read(
+            self.reader.as_deref(),
+            &front.doc.luma(),
+            report.mrz.as_ref(),
+            &mut report.checks,
+        );
         report.face = face_crop(&front);
         report
     }
@@ -587,6 +610,9 @@ fn not_performed_rest(out: &mut Vec<Check>) {
         "document.screen_recapture",
         "document.photocopy",
         "document.tampering",
+        "document.viz_read",
+        "document.viz_mrz",
+        "document.viz_names",
     ] {
         out.push(Check::not_performed(name, reason::DEPENDENCY_FAILED));
     }

@@ -1,0 +1,1107 @@
+//! The printed visual zone (VIZ): field templates per document type, line crops, OCR through an
+//! injected [`LineReader`], normalisers for dates and names, and the cross-checks (VIZ against
+//! the MRZ, Latin names against their Arabic form).
+//!
+//! The OCR engine is not here: `document` stays pure and asks a [`LineReader`] (the `ocr` crate
+//! implements it over Tesseract; tests may use a deterministic one) for the text of one cropped
+//! line. Templates are in millimetres on the rectified document (10 px/mm, see
+//! [`crate::geometry::PX_PER_MM`]); each crop is cleaned (background levelled, light label ink
+//! dropped, cut to its text line) before it is read.
+//!
+//! Expiry and age are not judged twice: `mrz.expiry` (the MRZ engine) and the risk engine's
+//! `data.minimum_age` (the policy's minimum age) judge them; `document.viz_mrz` proves the
+//! printed dates are the MRZ's.
+//!
+//! **Invariant:** checks name fields and carry similarity scores, never the values read.
+
+use checks::{Check, Evidence, ReasonCode, Status, reason};
+use serde_json::json;
+
+use crate::geometry::PX_PER_MM;
+use crate::raster::Plane;
+
+/// Reason codes of the VIZ checks (listed in `docs/reason-codes.md`).
+pub mod reasons {
+    use checks::ReasonCode;
+    /// No OCR engine was given to the document engine.
+    pub const READER_MISSING: ReasonCode = ReasonCode::new("viz_reader_missing");
+    /// The document type has no VIZ template (or no MRZ said which type it is).
+    pub const LAYOUT_UNKNOWN: ReasonCode = ReasonCode::new("viz_layout_unknown");
+    /// The OCR engine failed on a field.
+    pub const OCR_FAILED: ReasonCode = ReasonCode::new("viz_ocr_failed");
+    /// Some template fields gave no readable value.
+    pub const INCOMPLETE: ReasonCode = ReasonCode::new("viz_incomplete");
+    /// A printed field differs from the MRZ.
+    pub const MRZ_MISMATCH: ReasonCode = ReasonCode::new("viz_mrz_mismatch");
+    /// A printed field is close to, but not the same as, the MRZ (one OCR slip, a truncation).
+    pub const MRZ_NEAR_MATCH: ReasonCode = ReasonCode::new("viz_mrz_near_match");
+    /// No MRZ to compare the printed fields with.
+    pub const NO_MRZ: ReasonCode = ReasonCode::new("viz_no_mrz");
+    /// The Latin and Arabic forms of a name do not transliterate to each other.
+    pub const SCRIPT_MISMATCH: ReasonCode = ReasonCode::new("viz_script_names_mismatch");
+    /// The document prints its names in one script only.
+    pub const SINGLE_SCRIPT: ReasonCode = ReasonCode::new("viz_single_script");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader interface.
+
+/// The language (and so the script) of a printed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// French, Latin script (with accents).
+    French,
+    /// Arabic.
+    Arabic,
+}
+
+impl Lang {
+    /// Stable name of its script.
+    pub fn script(self) -> &'static str {
+        match self {
+            Lang::French => "latin",
+            Lang::Arabic => "arabic",
+        }
+    }
+}
+
+/// One cropped line: 8-bit grey, row-major, dark text on white.
+#[derive(Clone, Copy)]
+pub struct GreyLine<'a> {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width × height` bytes.
+    pub pixels: &'a [u8],
+}
+
+impl std::fmt::Debug for GreyLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GreyLine({}x{})", self.width, self.height)
+    }
+}
+
+impl GreyLine<'_> {
+    /// The line as a binary PGM (P5) file, the simplest format every image library reads;
+    /// `None` when the size does not match the pixels.
+    pub fn to_pgm(&self) -> Option<Vec<u8>> {
+        if self.width == 0
+            || self.height == 0
+            || self.width.checked_mul(self.height)? != self.pixels.len()
+        {
+            return None;
+        }
+        let mut out = format!("P5\n{} {}\n255\n", self.width, self.height).into_bytes();
+        out.extend_from_slice(self.pixels);
+        Some(out)
+    }
+}
+
+/// What a reader saw on a line.
+#[derive(Clone, PartialEq)]
+pub struct LineText {
+    /// The text (may be empty).
+    pub text: String,
+    /// The engine's confidence, 0–1.
+    pub confidence: f32,
+}
+
+impl std::fmt::Debug for LineText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LineText([{} chars], {:.2})",
+            self.text.chars().count(),
+            self.confidence
+        )
+    }
+}
+
+/// A reader's failure, as its stable code (`ocr_unavailable`, `ocr_failed`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadFailure(pub &'static str);
+
+/// An OCR engine that reads one cropped line.
+pub trait LineReader: Send + Sync + std::fmt::Debug {
+    /// Reads `line`, printed in `lang`; `whitelist` lists the only characters the field can hold.
+    fn read_line(
+        &self,
+        line: &GreyLine<'_>,
+        lang: Lang,
+        whitelist: Option<&str>,
+    ) -> Result<LineText, ReadFailure>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates.
+
+/// The document types with a VIZ template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Algerian biometric identity card (TD1; Latin and Arabic names).
+    AlgerianId,
+    /// French identity card, 2021 format (TD1).
+    FrenchId,
+    /// Generic TD3 passport data page (Algerian-style bilingual rows).
+    Td3Passport,
+}
+
+impl Layout {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::AlgerianId => "dz_id",
+            Layout::FrenchId => "fr_id",
+            Layout::Td3Passport => "td3_passport",
+        }
+    }
+
+    /// The layout the MRZ names: its format and issuing state.
+    pub fn from_mrz(m: &mrz::Mrz) -> Option<Layout> {
+        match (m.format(), m.issuing_state()) {
+            (mrz::Format::Td3, _) => Some(Layout::Td3Passport),
+            (mrz::Format::Td1, "DZA") => Some(Layout::AlgerianId),
+            (mrz::Format::Td1, "FRA") => Some(Layout::FrenchId),
+            _ => None,
+        }
+    }
+
+    /// The template's fields.
+    pub fn fields(self) -> Vec<FieldSpec> {
+        use FieldKind::{Date, DocumentNumber, Name, Sex};
+        // Every value is printed in one line of 3 mm type on its baseline; a Latin crop spans
+        // 3 mm above the baseline to 1 mm below, an Arabic one (taller letters, deep descenders)
+        // 4.2 mm above to 1.8 mm below.
+        let latin = |name, kind, x: f64, x1: f64, base: f64| FieldSpec {
+            name,
+            kind,
+            lang: Lang::French,
+            rect_mm: [x, base - 3.0, x1, base + 1.0],
+        };
+        let arabic = |name, x: f64, x1: f64, base: f64| FieldSpec {
+            name,
+            kind: Name,
+            lang: Lang::Arabic,
+            rect_mm: [x, base - 4.2, x1, base + 1.8],
+        };
+        match self {
+            // ID-1 card, 85.6 × 54 mm: portrait 4–28 mm from the left; rows of 6.4 mm from
+            // 19.5 mm, values 3.4 mm under their labels from 32 mm; Arabic values right-aligned
+            // 4 mm from the right edge; sex beside the birth date at 70 mm.
+            Layout::AlgerianId => vec![
+                latin("surname", Name, 31.0, 58.0, 22.9),
+                arabic("surname_ar", 56.0, 82.6, 23.1),
+                latin("given_names", Name, 31.0, 58.0, 29.3),
+                arabic("given_names_ar", 56.0, 82.6, 29.5),
+                latin("birth_date", Date, 31.0, 60.0, 35.7),
+                latin("sex", Sex, 69.0, 75.0, 35.7),
+                latin("document_number", DocumentNumber, 31.0, 62.0, 42.1),
+                latin("expiry_date", Date, 31.0, 60.0, 48.5),
+            ],
+            // ID-1 card: portrait 4–29 mm; rows of 6.3 mm from 15.5 mm, values 3.3 mm under
+            // their labels from 33 mm; sex at 69 mm beside the birth date.
+            Layout::FrenchId => vec![
+                latin("surname", Name, 32.0, 80.0, 18.8),
+                latin("given_names", Name, 32.0, 80.0, 25.1),
+                latin("birth_date", Date, 32.0, 62.0, 31.4),
+                latin("sex", Sex, 68.0, 75.0, 31.4),
+                latin("document_number", DocumentNumber, 32.0, 66.0, 37.7),
+                latin("expiry_date", Date, 32.0, 62.0, 44.0),
+            ],
+            // ID-3 page, 125 × 88 mm: portrait 5–38 mm; rows of 8 mm from 22.5 mm, values from
+            // 42 mm; Arabic values right-aligned 4 mm from the right edge; sex at 80 mm.
+            Layout::Td3Passport => vec![
+                latin("surname", Name, 41.0, 78.0, 25.9),
+                arabic("surname_ar", 76.0, 122.0, 26.1),
+                latin("given_names", Name, 41.0, 78.0, 33.9),
+                arabic("given_names_ar", 76.0, 122.0, 34.1),
+                latin("birth_date", Date, 41.0, 72.0, 41.9),
+                latin("sex", Sex, 79.0, 86.0, 41.9),
+                latin("document_number", DocumentNumber, 41.0, 76.0, 49.9),
+                latin("expiry_date", Date, 41.0, 72.0, 57.9),
+            ],
+        }
+    }
+}
+
+/// What a field holds (decides the whitelist and the normaliser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// A surname or given names.
+    Name,
+    /// A date.
+    Date,
+    /// The document number.
+    DocumentNumber,
+    /// Sex (`F`, `M`, `X`).
+    Sex,
+}
+
+impl FieldKind {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Name => "name",
+            FieldKind::Date => "date",
+            FieldKind::DocumentNumber => "document_number",
+            FieldKind::Sex => "sex",
+        }
+    }
+
+    fn whitelist(self, lang: Lang) -> Option<&'static str> {
+        match (self, lang) {
+            (_, Lang::Arabic) => None,
+            (FieldKind::Name, _) => Some(LATIN_NAME_CHARS),
+            (FieldKind::Date, _) => Some("0123456789./- "),
+            (FieldKind::DocumentNumber, _) => Some("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            (FieldKind::Sex, _) => Some("FMX"),
+        }
+    }
+}
+
+const LATIN_NAME_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\
+ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸàâäçéèêëîïôöùûüÿ'- ";
+
+/// One template field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldSpec {
+    /// Field name (`surname`, `surname_ar`, `birth_date`, …).
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: FieldKind,
+    /// Its language.
+    pub lang: Lang,
+    /// Where it is printed: left, top, right, bottom in millimetres from the top-left corner.
+    pub rect_mm: [f64; 4],
+}
+
+/// One field as read.
+#[derive(Clone, PartialEq)]
+pub struct Field {
+    /// Field name.
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: FieldKind,
+    /// Its language.
+    pub lang: Lang,
+    /// The text as the OCR read it.
+    pub raw: String,
+    /// The normalised value (names: upper case, single spaces, accents kept; dates:
+    /// `YYYY-MM-DD`); `None` when the text does not normalise.
+    pub value: Option<String>,
+    /// The OCR's confidence, 0–1.
+    pub confidence: f32,
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("name", &self.name)
+            .field("read", &self.value.is_some())
+            .field("confidence", &self.confidence)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crops.
+
+/// Crops `rect_mm` from the rectified document's luma, levels its background, whitens light
+/// ink (labels are printed lighter than values) and cuts it to the text line with the most
+/// ink. Returns the grey pixels and their size, `None` when nothing is printed there.
+pub fn crop_line(doc: &Plane, rect_mm: [f64; 4]) -> Option<(usize, usize, Vec<u8>)> {
+    let px = |v: f64, max: usize| ((v * PX_PER_MM).round().max(0.0) as usize).min(max);
+    let (x0, x1) = (px(rect_mm[0], doc.w), px(rect_mm[2], doc.w));
+    let (y0, y1) = (px(rect_mm[1], doc.h), px(rect_mm[3], doc.h));
+    if x1 <= x0 + 4 || y1 <= y0 + 4 {
+        return None;
+    }
+    let (w, h) = (x1 - x0, y1 - y0);
+    let mut vals: Vec<f32> = Vec::with_capacity(w * h);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            vals.push(doc.at(x, y));
+        }
+    }
+    let mut sorted = vals.clone();
+    sorted.sort_by(f32::total_cmp);
+    let q = |p: f64| {
+        sorted
+            .get(((sorted.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (dark, bg) = (q(0.01), q(0.80));
+    let span = bg - dark;
+    if span < 40.0 {
+        return None; // no ink
+    }
+    // 0 = ink as dark as the darkest, 1 = background.
+    let level: Vec<f32> = vals
+        .iter()
+        .map(|v| ((v - dark) / span).clamp(0.0, 1.0))
+        .collect();
+    let ink = |v: f32| v < 0.3;
+    // Rows with ink; the band (run of inked rows) holding the most ink is the value's line.
+    let rows: Vec<usize> = level
+        .chunks(w)
+        .map(|r| r.iter().filter(|v| ink(**v)).count())
+        .collect();
+    let min_row = 2;
+    let mut best = (0usize, 0usize, 0usize); // (ink, start, end)
+    let mut y = 0;
+    while y < h {
+        if rows.get(y).copied().unwrap_or(0) >= min_row {
+            let start = y;
+            let mut sum = 0;
+            while y < h && rows.get(y).copied().unwrap_or(0) >= min_row {
+                sum += rows.get(y).copied().unwrap_or(0);
+                y += 1;
+            }
+            if sum > best.0 {
+                best = (sum, start, y);
+            }
+        } else {
+            y += 1;
+        }
+    }
+    let (total, r0, r1) = best;
+    if total < 12 {
+        return None;
+    }
+    let mut c0 = w;
+    let mut c1 = 0;
+    for yy in r0..r1 {
+        for xx in 0..w {
+            if level.get(yy * w + xx).is_some_and(|v| ink(*v)) {
+                c0 = c0.min(xx);
+                c1 = c1.max(xx + 1);
+            }
+        }
+    }
+    if c1 <= c0 {
+        return None;
+    }
+    let pad = 8;
+    let (ow, oh) = (c1 - c0 + 2 * pad, r1 - r0 + 2 * pad);
+    let mut out = vec![255u8; ow * oh];
+    for yy in r0..r1 {
+        for xx in c0..c1 {
+            let v = level.get(yy * w + xx).copied().unwrap_or(1.0);
+            // Stretch: ink black, anything past 0.6 (background, guilloche, labels) white.
+            let g = (v / 0.6).clamp(0.0, 1.0) * 255.0;
+            if let Some(o) = out.get_mut((yy - r0 + pad) * ow + (xx - c0 + pad)) {
+                *o = g as u8;
+            }
+        }
+    }
+    Some((ow, oh, out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisers (pure, total: any text in, no panic).
+
+/// A printed date in day-month-year order (`dd.mm.yyyy`, `dd/mm/yyyy`, `dd-mm-yyyy`,
+/// `dd mm yyyy`, `ddmmyyyy`), OCR noise around it ignored; `None` unless it is a real date.
+pub fn normalise_date(text: &str) -> Option<mrz::Date> {
+    let groups: Vec<String> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let (d, m, y) = match groups.as_slice() {
+        [d, m, y] => (d.clone(), m.clone(), y.clone()),
+        [all] if all.len() == 8 => (
+            all.get(0..2)?.to_owned(),
+            all.get(2..4)?.to_owned(),
+            all.get(4..8)?.to_owned(),
+        ),
+        _ => return None,
+    };
+    if d.len() > 2 || m.len() > 2 || y.len() != 4 {
+        return None;
+    }
+    mrz::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// A name as printed, normalised for display: upper case (accents kept), apostrophes and
+/// hyphens kept, everything else a single space; `None` when no letter is left.
+pub fn normalise_name(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_alphabetic() || c == '\'' || c == '-' {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_uppercase());
+        } else {
+            space = true;
+        }
+    }
+    out.chars().any(char::is_alphabetic).then_some(out)
+}
+
+/// A Latin name in MRZ form (ICAO 9303-3 §6: accents dropped, upper case, separators as
+/// spaces), for comparing a printed name with the MRZ's.
+pub fn mrz_form(name: &str) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in name.chars() {
+        let mapped: &str = match c {
+            'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' | 'Á' => "A",
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "E",
+            'î' | 'ï' | 'í' | 'Î' | 'Ï' | 'Í' => "I",
+            'ô' | 'ö' | 'ó' | 'Ô' | 'Ö' | 'Ó' => "O",
+            'ù' | 'û' | 'ü' | 'ú' | 'Ù' | 'Û' | 'Ü' | 'Ú' => "U",
+            'ç' | 'Ç' => "C",
+            'ÿ' | 'Ÿ' => "Y",
+            'ñ' | 'Ñ' => "N",
+            'æ' | 'Æ' => "AE",
+            'œ' | 'Œ' => "OE",
+            c if c.is_ascii_alphabetic() => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c.to_ascii_uppercase());
+                continue;
+            }
+            _ => {
+                space = true;
+                continue;
+            }
+        };
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push_str(mapped);
+    }
+    out
+}
+
+/// An Arabic name normalised: harakat, tatweel and marks removed, the hamza-carrying alefs
+/// to bare alef, alef maqsura to ya, separators to single spaces; `None` without an Arabic letter.
+pub fn normalise_arabic(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut space = false;
+    for c in text.chars() {
+        let c = match c {
+            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => continue,
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ى' => 'ي',
+            c if ('\u{0621}'..='\u{064A}').contains(&c) => c,
+            _ => {
+                space = true;
+                continue;
+            }
+        };
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transliteration-aware comparison.
+//
+// Maghrebi names are romanised the French way (DJ for ج, CH for ش, OU for و, KH for خ), and
+// short vowels are not written in Arabic at all. Both forms are therefore reduced to a
+// *consonant skeleton* over one alphabet of sound classes: vowels and the letters that
+// romanisations render as vowels (ا و ي ى ع ء ة; A E I O U Y W) are dropped, emphatic and
+// plain consonants share a class (ص/س → S, ط/ت/ث → T, ض/د/ذ → D, ظ/ز → Z, ق/ك → K, ح/ه → H),
+// and doubled classes collapse (shadda is not written; HADDAD ↔ حداد). The skeletons are
+// compared by normalised Levenshtein similarity.
+
+fn arabic_class(c: char) -> Option<char> {
+    Some(match c {
+        'ب' | 'پ' => 'B',
+        'ت' | 'ط' | 'ث' => 'T',
+        'ج' => 'J',
+        'ح' | 'ه' => 'H',
+        'خ' => 'X',
+        'د' | 'ض' | 'ذ' => 'D',
+        'ر' => 'R',
+        'ز' | 'ظ' => 'Z',
+        'س' | 'ص' => 'S',
+        'ش' => 'C',
+        'غ' => 'G',
+        'ف' | 'ڤ' => 'F',
+        'ق' | 'ك' | 'ڨ' => 'K',
+        'ل' => 'L',
+        'م' => 'M',
+        'ن' => 'N',
+        _ => return None, // vowels, ع, ء, ة, spaces
+    })
+}
+
+fn push_class(out: &mut Vec<char>, c: char) {
+    if out.last() != Some(&c) {
+        out.push(c);
+    }
+}
+
+/// The consonant skeleton of an Arabic name.
+pub fn arabic_skeleton(name: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for c in normalise_arabic(name).unwrap_or_default().chars() {
+        if let Some(k) = arabic_class(c) {
+            push_class(&mut out, k);
+        }
+    }
+    out
+}
+
+/// The consonant skeleton of a Latin (French-romanised) name.
+pub fn latin_skeleton(name: &str) -> Vec<char> {
+    let s: Vec<char> = mrz_form(name).chars().collect();
+    let vowel = |c: Option<&char>| matches!(c, Some('A' | 'E' | 'I' | 'O' | 'U' | 'Y'));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = s.get(i) {
+        let next = s.get(i + 1);
+        let (class, used) = match (c, next) {
+            ('D', Some('J')) => (Some('J'), 2),
+            ('C' | 'S', Some('H')) => (Some('C'), 2),
+            ('K', Some('H')) => (Some('X'), 2),
+            ('G', Some('H')) => (Some('G'), 2),
+            ('T', Some('H')) => (Some('T'), 2),
+            ('D', Some('H')) => (Some('D'), 2),
+            ('P', Some('H')) => (Some('F'), 2),
+            ('C', Some('E' | 'I' | 'Y')) => (Some('S'), 1),
+            ('C' | 'Q' | 'K', _) => (Some('K'), 1),
+            ('G', Some('E' | 'I')) => (Some('J'), 1),
+            ('X', _) => {
+                push_class(&mut out, 'K');
+                (Some('S'), 1)
+            }
+            // A final H after a vowel writes the ة of SARAH (سارة): not a consonant.
+            ('H', None | Some(' ')) if i > 0 && vowel(s.get(i - 1)) => (None, 1),
+            ('P', _) => (Some('B'), 1),
+            ('V', _) => (Some('F'), 1),
+            ('A' | 'E' | 'I' | 'O' | 'U' | 'Y' | 'W' | ' ' | '-' | '\'', _) => (None, 1),
+            (c, _) if c.is_ascii_uppercase() => (Some(c), 1),
+            _ => (None, 1),
+        };
+        if let Some(k) = class {
+            push_class(&mut out, k);
+        }
+        i += used;
+    }
+    out
+}
+
+fn levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        if let Some(c) = cur.first_mut() {
+            *c = i + 1;
+        }
+        for (j, y) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(x != y);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// Normalised Levenshtein similarity, 1 for equal sequences, 0 for nothing in common.
+pub fn similarity<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let n = a.len().max(b.len());
+    if n == 0 {
+        return 1.0;
+    }
+    1.0 - levenshtein(a, b) as f64 / n as f64
+}
+
+/// How well a Latin name and an Arabic name transliterate to each other, 0–1.
+pub fn transliteration_similarity(latin: &str, arabic: &str) -> f64 {
+    let (l, a) = (latin_skeleton(latin), arabic_skeleton(arabic));
+    if l.is_empty() || a.is_empty() {
+        return 0.0;
+    }
+    similarity(&l, &a)
+}
+
+/// The similarity at or above which a Latin and an Arabic name are taken as the same name.
+pub const TRANSLITERATION_THRESHOLD: f64 = 0.6;
+/// The similarity at or above which a printed field that differs from the MRZ is a near match
+/// (an OCR slip) rather than a mismatch.
+pub const NEAR_MATCH: f64 = 0.75;
+
+// ---------------------------------------------------------------------------------------------
+// Reading and checks.
+
+/// Reads the VIZ of the rectified front (`doc` is its luma) and pushes `document.viz_read`,
+/// `document.viz_mrz` and `document.viz_names`.
+pub fn read(
+    reader: Option<&dyn LineReader>,
+    doc: &Plane,
+    mrz: Option<&mrz::Mrz>,
+    out: &mut Vec<Check>,
+) -> Vec<Field> {
+    let Some(reader) = reader else {
+        push_not_performed(out, reasons::READER_MISSING);
+        return Vec::new();
+    };
+    let Some(layout) = mrz.and_then(Layout::from_mrz) else {
+        push_not_performed(out, reasons::LAYOUT_UNKNOWN);
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    let mut missing = Vec::new();
+    for spec in layout.fields() {
+        let Some((w, h, px)) = crop_line(doc, spec.rect_mm) else {
+            missing.push(spec.name);
+            continue;
+        };
+        let line = GreyLine {
+            width: w,
+            height: h,
+            pixels: &px,
+        };
+        let read = match reader.read_line(&line, spec.lang, spec.kind.whitelist(spec.lang)) {
+            Ok(t) => t,
+            Err(ReadFailure(code)) => {
+                out.push(
+                    Check::new("document.viz_read", Status::Error, reasons::OCR_FAILED)
+                        .with_evidence(
+                            Evidence::new().with("field", spec.name).with("error", code),
+                        ),
+                );
+                out.push(Check::not_performed(
+                    "document.viz_mrz",
+                    reason::DEPENDENCY_FAILED,
+                ));
+                out.push(Check::not_performed(
+                    "document.viz_names",
+                    reason::DEPENDENCY_FAILED,
+                ));
+                return Vec::new();
+            }
+        };
+        let value = normalise(spec.kind, spec.lang, &read.text);
+        if value.is_none() {
+            missing.push(spec.name);
+        }
+        fields.push(Field {
+            name: spec.name,
+            kind: spec.kind,
+            lang: spec.lang,
+            raw: read.text,
+            value,
+            confidence: read.confidence,
+        });
+    }
+    let expected = layout.fields().len();
+    let read_n = expected - missing.len();
+    let evidence = Evidence::new()
+        .with("layout", layout.as_str())
+        .with("fields_expected", expected)
+        .with("fields_read", read_n)
+        .with("unread", json!(missing));
+    out.push(if missing.is_empty() {
+        Check::pass("document.viz_read").with_evidence(evidence)
+    } else {
+        Check::new("document.viz_read", Status::Warn, reasons::INCOMPLETE).with_evidence(evidence)
+    });
+    out.push(match mrz {
+        Some(m) => viz_vs_mrz(&fields, m),
+        None => Check::not_performed("document.viz_mrz", reasons::NO_MRZ),
+    });
+    out.push(names_across_scripts(&fields));
+    fields
+}
+
+fn push_not_performed(out: &mut Vec<Check>, code: ReasonCode) {
+    for name in [
+        "document.viz_read",
+        "document.viz_mrz",
+        "document.viz_names",
+    ] {
+        out.push(Check::not_performed(name, code.clone()));
+    }
+}
+
+/// The normalised value of a field's text.
+pub fn normalise(kind: FieldKind, lang: Lang, text: &str) -> Option<String> {
+    match (kind, lang) {
+        (FieldKind::Name, Lang::Arabic) => normalise_arabic(text),
+        (FieldKind::Name, Lang::French) => normalise_name(text),
+        (FieldKind::Date, _) => {
+            normalise_date(text).map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
+        (FieldKind::DocumentNumber, _) => {
+            let s: String = text
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            (!s.is_empty()).then_some(s)
+        }
+        (FieldKind::Sex, _) => {
+            let s: String = text
+                .chars()
+                .filter(|c| matches!(c, 'F' | 'M' | 'X'))
+                .collect();
+            (s.chars().count() == 1).then_some(s)
+        }
+    }
+}
+
+fn date_iso(d: mrz::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Compares each printed field with the MRZ's: equal, near (similarity ≥ [`NEAR_MATCH`]: an
+/// OCR slip or the MRZ's truncation) or mismatched. Evidence: field names and similarities.
+pub fn viz_vs_mrz(fields: &[Field], m: &mrz::Mrz) -> Check {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.value.clone())
+    };
+    let sex = match m.sex() {
+        mrz::Sex::Female => "F",
+        mrz::Sex::Male => "M",
+        _ => "X",
+    };
+    let pairs: [(&str, Option<String>, Option<String>); 6] = [
+        (
+            "surname",
+            get("surname").map(|v| mrz_form(&v)),
+            Some(m.primary_identifier()),
+        ),
+        (
+            "given_names",
+            get("given_names").map(|v| mrz_form(&v)),
+            Some(m.secondary_identifier()),
+        ),
+        (
+            "document_number",
+            get("document_number"),
+            Some(m.document_number().to_owned()),
+        ),
+        (
+            "birth_date",
+            get("birth_date"),
+            m.birth_date().map(date_iso),
+        ),
+        (
+            "expiry_date",
+            get("expiry_date"),
+            m.expiry_date().map(date_iso),
+        ),
+        ("sex", get("sex"), Some(sex.to_owned())),
+    ];
+    let mut sims = serde_json::Map::new();
+    let (mut mismatched, mut near, mut unread) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, viz, mrz) in pairs {
+        let (Some(v), Some(z)) = (viz, mrz) else {
+            unread.push(name);
+            continue;
+        };
+        let (v, z): (Vec<char>, Vec<char>) = (v.chars().collect(), z.chars().collect());
+        // The MRZ truncates long names: a printed name that starts with it is a match.
+        let truncated = m.names_truncated() && name.ends_with("names") && v.starts_with(&z);
+        let s = if truncated { 1.0 } else { similarity(&v, &z) };
+        sims.insert(name.to_owned(), json!((s * 1000.0).round() / 1000.0));
+        if s >= 1.0 {
+            continue;
+        }
+        if s >= NEAR_MATCH && matches!(name, "surname" | "given_names") {
+            near.push(name);
+        } else {
+            mismatched.push(name);
+        }
+    }
+    let compared = sims.len();
+    let evidence = Evidence::new()
+        .with("compared", compared)
+        .with("similarity", serde_json::Value::Object(sims))
+        .with("mismatched", json!(mismatched))
+        .with("near", json!(near))
+        .with("unread", json!(unread));
+    if compared == 0 {
+        return Check::not_performed("document.viz_mrz", reasons::INCOMPLETE)
+            .with_evidence(evidence);
+    }
+    let (status, code) = if !mismatched.is_empty() {
+        (Status::Fail, reasons::MRZ_MISMATCH)
+    } else if !near.is_empty() {
+        (Status::Warn, reasons::MRZ_NEAR_MATCH)
+    } else {
+        (Status::Pass, reason::OK)
+    };
+    Check::new("document.viz_mrz", status, code).with_evidence(evidence)
+}
+
+/// The Latin names against their Arabic forms, where the document prints both.
+pub fn names_across_scripts(fields: &[Field]) -> Check {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.value.clone())
+    };
+    let mut sims = serde_json::Map::new();
+    let mut worst = 1.0f64;
+    for (lat, ar) in [("surname", "surname_ar"), ("given_names", "given_names_ar")] {
+        if let (Some(l), Some(a)) = (get(lat), get(ar)) {
+            let s = transliteration_similarity(&l, &a);
+            sims.insert(lat.to_owned(), json!((s * 1000.0).round() / 1000.0));
+            worst = worst.min(s);
+        }
+    }
+    let any_arabic = fields.iter().any(|f| f.lang == Lang::Arabic);
+    if sims.is_empty() {
+        let code = if any_arabic {
+            reasons::INCOMPLETE
+        } else {
+            reasons::SINGLE_SCRIPT
+        };
+        return Check::not_performed("document.viz_names", code);
+    }
+    let ok = worst >= TRANSLITERATION_THRESHOLD;
+    Check::new(
+        "document.viz_names",
+        if ok { Status::Pass } else { Status::Fail },
+        if ok {
+            reason::OK
+        } else {
+            reasons::SCRIPT_MISMATCH
+        },
+    )
+    .with_score(worst)
+    .with_threshold(TRANSLITERATION_THRESHOLD)
+    .with_evidence(Evidence::new().with("similarity", serde_json::Value::Object(sims)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn dates_in_every_printed_form() {
+        let want = mrz::Date::new(1987, 3, 9);
+        for t in [
+            "09.03.1987",
+            "09/03/1987",
+            "09-03-1987",
+            "09 03 1987",
+            "9.3.1987",
+            "09031987",
+            " 09.03.1987 |",
+        ] {
+            assert_eq!(normalise_date(t), want, "{t}");
+        }
+        for t in [
+            "31.02.1987",
+            "09.03.87",
+            "",
+            "1987-03-09",
+            "a.b.c",
+            "09.13.1987",
+        ] {
+            assert_eq!(normalise_date(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn names_normalised() {
+        assert_eq!(
+            normalise_name("  Hélène  marie "),
+            Some("HÉLÈNE MARIE".into())
+        );
+        assert_eq!(normalise_name("D'ARC-x"), Some("D'ARC-X".into()));
+        assert_eq!(normalise_name("12 |"), None);
+        assert_eq!(mrz_form("Lefèvre-Garçon  Zoé"), "LEFEVRE GARCON ZOE");
+        assert_eq!(mrz_form("Anaïs"), "ANAIS");
+        assert_eq!(normalise_arabic("أَمِينَة"), Some("امينة".into()));
+        assert_eq!(normalise_arabic("بن  علي"), Some("بن علي".into()));
+        assert_eq!(normalise_arabic("abc"), None);
+    }
+
+    /// The generator's Algerian names (crates/docgen/src/layout.rs), Latin and Arabic.
+    const PAIRS: &[(&str, &str)] = &[
+        ("BENALI", "بن علي"),
+        ("BOUZID", "بوزيد"),
+        ("HADDAD", "حداد"),
+        ("MEBARKI", "مباركي"),
+        ("SAIDI", "سعيدي"),
+        ("BELKACEM", "بلقاسم"),
+        ("KHELIFI", "خليفي"),
+        ("MANSOURI", "منصوري"),
+        ("AMRANI", "عمراني"),
+        ("CHERIF", "شريف"),
+        ("BRAHIMI", "براهيمي"),
+        ("TOUATI", "تواتي"),
+        ("BOUAZZA", "بوعزة"),
+        ("ZIANI", "زياني"),
+        ("HAMIDI", "حميدي"),
+        ("RAHMOUNI", "رحموني"),
+        ("YACINE", "ياسين"),
+        ("AMINA", "أمينة"),
+        ("KARIM", "كريم"),
+        ("SARAH", "سارة"),
+        ("MOHAMED", "محمد"),
+        ("FATIMA", "فاطمة"),
+        ("RIAD", "رياض"),
+        ("NADIA", "نادية"),
+        ("SOFIANE", "سفيان"),
+        ("LEILA", "ليلى"),
+        ("WALID", "وليد"),
+        ("MERIEM", "مريم"),
+        ("SAMIR", "سمير"),
+        ("KHADIDJA", "خديجة"),
+    ];
+
+    #[test]
+    fn transliteration_separates_same_from_different_names() {
+        // Every true pair is at or above the threshold; every swapped pair (same list, other
+        // name) is below it, except pairs whose skeletons genuinely coincide.
+        let mut worst_same = 1.0f64;
+        let mut impostors = 0;
+        let mut accepted = 0;
+        for (i, (l, a)) in PAIRS.iter().enumerate() {
+            let s = transliteration_similarity(l, a);
+            worst_same = worst_same.min(s);
+            assert!(s >= TRANSLITERATION_THRESHOLD, "{l}: {s}");
+            for (j, (_, other)) in PAIRS.iter().enumerate() {
+                if i != j {
+                    impostors += 1;
+                    if transliteration_similarity(l, other) >= TRANSLITERATION_THRESHOLD {
+                        accepted += 1;
+                    }
+                }
+            }
+        }
+        assert!(worst_same >= 0.99, "{worst_same}");
+        // Short skeletons (2–3 classes) collide sometimes: under 4 % of impostor pairs.
+        assert!(accepted * 25 < impostors, "{accepted}/{impostors}");
+    }
+
+    #[test]
+    fn skeletons() {
+        assert_eq!(latin_skeleton("KHADIDJA"), vec!['X', 'D', 'J']);
+        assert_eq!(arabic_skeleton("خديجة"), vec!['X', 'D', 'J']);
+        assert_eq!(latin_skeleton("Cherif"), vec!['C', 'R', 'F']);
+        assert_eq!(latin_skeleton("SARAH"), vec!['S', 'R']);
+        assert_eq!(transliteration_similarity("", "سارة"), 0.0);
+    }
+
+    #[test]
+    fn templates_fit_their_documents() {
+        for (layout, (w, h)) in [
+            (Layout::AlgerianId, (85.6, 54.0)),
+            (Layout::FrenchId, (85.6, 54.0)),
+            (Layout::Td3Passport, (125.0, 88.0)),
+        ] {
+            let f = layout.fields();
+            assert!(f.iter().any(|s| s.name == "surname"));
+            assert!(f.iter().any(|s| s.kind == FieldKind::Date));
+            for s in &f {
+                let [x0, y0, x1, y1] = s.rect_mm;
+                assert!(0.0 <= x0 && x0 < x1 && x1 <= w, "{layout:?} {}", s.name);
+                assert!(0.0 <= y0 && y0 < y1 && y1 <= h, "{layout:?} {}", s.name);
+            }
+        }
+        assert!(
+            Layout::FrenchId
+                .fields()
+                .iter()
+                .all(|s| s.lang == Lang::French)
+        );
+        assert_eq!(
+            Layout::AlgerianId
+                .fields()
+                .iter()
+                .filter(|s| s.lang == Lang::Arabic)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn crops_find_the_dark_line_and_skip_light_labels() {
+        let mut p = Plane::new(400, 100);
+        for v in &mut p.v {
+            *v = 220.0;
+        }
+        // A light label above, a dark value below.
+        for y in 10..20 {
+            for x in 20..120 {
+                p.set(x, y, 90.0);
+            }
+        }
+        for y in 50..75 {
+            for x in 40..300 {
+                if x % 7 < 3 {
+                    p.set(x, y, 20.0);
+                }
+            }
+        }
+        let (w, h, px) = crop_line(&p, [0.0, 0.0, 40.0, 10.0]).unwrap();
+        assert_eq!(h, 25 + 16);
+        assert!((260..=276).contains(&w), "{w}");
+        assert_eq!(px.len(), w * h);
+        assert!(crop_line(&Plane::new(10, 10), [0.0, 0.0, 1.0, 1.0]).is_none());
+        assert!(crop_line(&p, [50.0, 50.0, 60.0, 60.0]).is_none());
+    }
+
+    #[test]
+    fn pgm_checks_its_size() {
+        let px = [0u8; 6];
+        let ok = GreyLine {
+            width: 3,
+            height: 2,
+            pixels: &px,
+        };
+        assert!(ok.to_pgm().unwrap().starts_with(b"P5\n3 2\n255\n"));
+        let bad = GreyLine {
+            width: 4,
+            height: 2,
+            pixels: &px,
+        };
+        assert!(bad.to_pgm().is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn normalisers_are_total(s in ".{0,64}") {
+            let _ = normalise_date(&s);
+            let _ = normalise_name(&s);
+            let _ = normalise_arabic(&s);
+            let _ = mrz_form(&s);
+            let _ = transliteration_similarity(&s, &s);
+            for k in [FieldKind::Name, FieldKind::Date, FieldKind::DocumentNumber, FieldKind::Sex] {
+                for l in [Lang::French, Lang::Arabic] {
+                    let _ = normalise(k, l, &s);
+                }
+            }
+        }
+
+        #[test]
+        fn similarity_is_bounded(a in "[A-Z]{0,12}", b in "[A-Z]{0,12}") {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let s = similarity(&a, &b);
+            prop_assert!((0.0..=1.0).contains(&s));
+            prop_assert!((s - similarity(&b, &a)).abs() < 1e-12);
+        }
+    }
+}
