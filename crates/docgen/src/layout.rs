@@ -100,6 +100,15 @@ pub struct Person {
     pub face: usize,
 }
 
+/// Every Algerian name the generator prints, as (Latin, Arabic): surnames, then given names
+/// (the reader's transliteration tests take their pairs from here).
+pub fn algerian_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    DZ_SURNAMES
+        .iter()
+        .copied()
+        .chain(DZ_GIVEN.iter().map(|&(l, a, _)| (l, a)))
+}
+
 const DZ_SURNAMES: &[(&str, &str)] = &[
     ("BENALI", "بن علي"),
     ("BOUZID", "بوزيد"),
