@@ -1,10 +1,12 @@
 //! The document benchmark over generated samples:
-//! `cargo run --release -p document --example benchmark -- [COUNT] [FIRST_SEED] [--dump]`.
+//! `cargo run --release -p document --example benchmark -- [COUNT] [FIRST_SEED] [--dump] [--no-viz]`.
 //!
-//! Prints MRZ exact-line and character accuracy (genuine clean/moderate/hard), refusal
-//! accuracy, precision/recall per attack type, false alarms per check on genuine captures,
-//! and latency p50/p95 from JPEG bytes to the report. `--dump` prints one line per sample
-//! with the raw signals (for calibrating thresholds).
+//! Prints MRZ exact-line and character accuracy (genuine clean/moderate/hard), per-field exact
+//! accuracy of the printed visual zone per script and field type (read by the real Tesseract
+//! reader of the `ocr` crate; `--no-viz` leaves it out), refusal accuracy, precision/recall per
+//! attack type (by the check meant for it, and by any check of the document), false alarms per
+//! check on genuine captures, and latency p50/p95 from JPEG bytes to the report. `--dump`
+//! prints one line per sample with the raw signals (for calibrating thresholds).
 #![allow(
     clippy::print_stdout,
     clippy::indexing_slicing,
@@ -18,23 +20,54 @@ use std::time::Instant;
 
 use checks::Status;
 
-const CHECKS: [&str; 5] = [
+const CHECKS: [&str; 7] = [
     "document.exif",
     "document.screen_recapture",
     "document.photocopy",
     "document.tampering",
     "document.mrz_font",
+    "document.viz_mrz",
+    "document.viz_names",
 ];
+
+/// The field type of a generated field, by its name.
+fn field_type(name: &str) -> &'static str {
+    if name.ends_with("_date") {
+        "date"
+    } else if name == "document_number" {
+        "document_number"
+    } else if name == "sex" {
+        "sex"
+    } else {
+        "name"
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let count: u64 = args.first().map_or(Ok(1000), |s| s.parse())?;
     let first: u64 = args.get(1).map_or(Ok(1), |s| s.parse())?;
     let dump = args.iter().any(|a| a == "--dump");
+    let viz = !args.iter().any(|a| a == "--no-viz");
     let today = mrz::Date::new(2026, 12, 1).ok_or("date")?;
     let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 24)?;
     let g = docgen::Generator::new(docgen::Fonts::system()?, faces, today)?;
-    let engine = document::Engine::new(&g.fonts().ocrb)?;
+    let mut engine = document::Engine::new(&g.fonts().ocrb)?;
+    if viz {
+        let reader = ocr::TesseractReader::new(&ocr::Config {
+            handles: 1,
+            ..ocr::Config::default()
+        })?;
+        engine = engine.with_reader(std::sync::Arc::new(reader));
+    }
+    // Per (script, field type): (exact, total); per difficulty: (exact, total).
+    let mut viz_exact: BTreeMap<(&str, &str), (u32, u32)> = BTreeMap::new();
+    let mut viz_by_diff: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut viz_by_kind: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    // Per attack: samples flagged by any document check.
+    let mut attack_any: BTreeMap<&str, u32> = BTreeMap::new();
+    // Samples a VIZ check sent to review (`viz_low_confidence`, a warning): genuine, edited.
+    let (mut review_genuine, mut review_edited, mut edited_flagged) = (0u32, 0u32, 0u32);
     let now = "2026:12:01 23:59:00";
     let mut lat = Vec::new();
     let (mut lines_ok, mut lines_n, mut chars_ok, mut chars_n) = (
@@ -112,7 +145,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for c in CHECKS {
             if status(c) == Some(Status::Fail) {
                 let e = flagged.entry(c).or_insert((0, 0));
-                if spec.attack.is_some_and(|a| a.check() == c) {
+                // An edited field differs from the MRZ: the cross-check catches it too.
+                if spec.attack.is_some_and(|a| {
+                    a.check() == c || (a == docgen::Attack::EditedText && c == "document.viz_mrz")
+                }) {
                     e.0 += 1;
                 } else {
                     e.1 += 1;
@@ -121,6 +157,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let (Some(a), Some(_)) = (spec.attack, refused_code.as_ref()) {
             *attack_refused.entry(a.as_str()).or_insert(0) += 1;
+        }
+        let low_confidence = r
+            .checks
+            .iter()
+            .any(|c| c.reason.as_str() == "viz_low_confidence");
+        if spec.attack.is_none() && low_confidence {
+            review_genuine += 1;
+        }
+        if spec.attack == Some(docgen::Attack::EditedText) {
+            review_edited += u32::from(low_confidence);
+            edited_flagged +=
+                u32::from(low_confidence || CHECKS.iter().any(|c| status(c) == Some(Status::Fail)));
         }
         let diff = format!("{:?}", spec.difficulty);
         if spec.attack.is_none() {
@@ -136,6 +184,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if parsed_exact {
                 *mrz_exact.entry(diff.clone()).or_insert(0) += 1;
             }
+            if viz {
+                for truth in &s.viz {
+                    let got = r.viz.iter().find(|f| f.name == truth.name);
+                    let script = match truth.script {
+                        docgen::Script::Latin => "latin",
+                        docgen::Script::Arabic => "arabic",
+                    };
+                    let exact = got.is_some_and(|f| {
+                        f.value.is_some()
+                            && f.value == document::viz::normalise(f.kind, f.lang, &truth.text)
+                    });
+                    for e in [
+                        viz_exact
+                            .entry((script, field_type(truth.name)))
+                            .or_insert((0, 0)),
+                        viz_by_diff.entry(diff.clone()).or_insert((0, 0)),
+                        viz_by_kind.entry(spec.kind.as_str()).or_insert((0, 0)),
+                    ] {
+                        e.1 += 1;
+                        e.0 += u32::from(exact);
+                    }
+                }
+            }
             for (i, want) in s.mrz.iter().enumerate() {
                 *lines_n.entry(diff.clone()).or_insert(0u32) += 1;
                 let got = r.mrz_lines.get(i).map_or("", String::as_str);
@@ -149,22 +220,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .filter(|(a, b)| a == b)
                         .count() as u32;
             }
-            for c in [
-                "document.exif",
-                "document.screen_recapture",
-                "document.photocopy",
-                "document.tampering",
-                "document.mrz_font",
-            ] {
+            for c in CHECKS {
                 if status(c) == Some(Status::Fail) {
                     *false_alarms.entry(c).or_insert(0) += 1;
                 }
+            }
+            if CHECKS.iter().any(|c| status(c) == Some(Status::Fail)) {
+                *false_alarms.entry("any").or_insert(0) += 1;
             }
         } else if let Some(a) = spec.attack {
             let e = attack_hits.entry(a.as_str()).or_insert((0, 0));
             e.1 += 1;
             if status(a.check()) == Some(Status::Fail) {
                 e.0 += 1;
+            }
+            if CHECKS.iter().any(|c| status(c) == Some(Status::Fail)) {
+                *attack_any.entry(a.as_str()).or_insert(0) += 1;
             }
         }
     }
@@ -188,19 +259,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (r, (ok, n)) in &refusals {
         println!("refusal {r}: {ok}/{n}");
     }
-    for (a, (tp, n)) in &attack_hits {
+    for ((script, kind), (ok, n)) in &viz_exact {
         println!(
-            "attack {a}: recall {tp}/{n} = {:.1} %",
-            100.0 * f64::from(*tp) / f64::from(*n)
+            "VIZ {script} {kind}: exact {ok}/{n} = {:.1} %",
+            100.0 * f64::from(*ok) / f64::from((*n).max(1))
         );
     }
-    for c in [
-        "document.exif",
-        "document.screen_recapture",
-        "document.photocopy",
-        "document.tampering",
-        "document.mrz_font",
-    ] {
+    for (label, map) in [("difficulty", &viz_by_diff)] {
+        for (k, (ok, n)) in map {
+            println!(
+                "VIZ {label} {k}: exact {ok}/{n} = {:.1} %",
+                100.0 * f64::from(*ok) / f64::from((*n).max(1))
+            );
+        }
+    }
+    for (k, (ok, n)) in &viz_by_kind {
+        println!(
+            "VIZ document {k}: exact {ok}/{n} = {:.1} %",
+            100.0 * f64::from(*ok) / f64::from((*n).max(1))
+        );
+    }
+    for (a, (tp, n)) in &attack_hits {
+        let any = attack_any.get(a).copied().unwrap_or(0);
+        println!(
+            "attack {a}: recall {tp}/{n} = {:.1} % by its check; {any}/{n} = {:.1} % by any document check",
+            100.0 * f64::from(*tp) / f64::from(*n),
+            100.0 * f64::from(any) / f64::from(*n)
+        );
+    }
+    let edited_n = attack_hits.get("edited_text").map_or(0, |e| e.1);
+    println!(
+        "VIZ low-confidence review: genuine {review_genuine}/{genuine} = {:.1} %; edited_text {review_edited}/{edited_n}; edited_text failed or sent to review {edited_flagged}/{edited_n} = {:.1} %",
+        100.0 * f64::from(review_genuine) / f64::from(genuine.max(1)),
+        100.0 * f64::from(edited_flagged) / f64::from(edited_n.max(1))
+    );
+    for (c, (tp, fp)) in &flagged {
+        println!(
+            "precision {c}: {tp}/{} = {:.1} %",
+            tp + fp,
+            100.0 * f64::from(*tp) / f64::from((tp + fp).max(1))
+        );
+    }
+    for c in CHECKS.into_iter().chain(["any"]) {
         let fa = false_alarms.get(c).copied().unwrap_or(0);
         println!(
             "false alarms on genuine {c}: {fa}/{genuine} = {:.1} %",

@@ -52,6 +52,22 @@ pub struct Located {
     pub size: Size,
     /// Fraction of the picture the document covers.
     pub coverage: f64,
+    /// The quadrilateral's aspect ratio as measured (perspective blurs the two classes'
+    /// 1.585 and 1.42).
+    pub aspect: f64,
+}
+
+/// Aspect ratios between which the size class is uncertain under perspective.
+pub const AMBIGUOUS_ASPECT: std::ops::RangeInclusive<f64> = 1.44..=1.57;
+
+impl Size {
+    /// The other size class.
+    pub fn other(self) -> Size {
+        match self {
+            Size::Id1 => Size::Id3,
+            Size::Id3 => Size::Id1,
+        }
+    }
 }
 
 /// Finds the document (a bright quadrilateral) in the picture's luminance.
@@ -184,6 +200,7 @@ pub fn locate(luma: &Plane) -> Result<Located, Refusal> {
         corners,
         size,
         coverage,
+        aspect,
     })
 }
 
@@ -355,9 +372,10 @@ pub fn sharpness(luma: &Plane) -> f64 {
     f64::from(g) / f64::from((hi - lo).max(20.0)) * 100.0
 }
 
-/// Colour variance of a region (x0, y0, x1, y1 as fractions): the portrait's side of a card
-/// is the colourful one.
-pub fn region_energy(doc: &Rgb, r: [f64; 4]) -> f64 {
+/// How much of a region (x0, y0, x1, y1 as fractions) is dark against the region's own white
+/// (its 95th percentile): a portrait is mostly dark, printed text mostly background. Relative
+/// to the region's own white, so uneven light across the document does not move it.
+pub fn region_dark_fraction(doc: &Rgb, r: [f64; 4]) -> f64 {
     let (w, h) = (doc.w() as f64, doc.h() as f64);
     let luma = doc.luma();
     let (x0, y0, x1, y1) = (
@@ -366,18 +384,19 @@ pub fn region_energy(doc: &Rgb, r: [f64; 4]) -> f64 {
         (r[2] * w) as usize,
         (r[3] * h) as usize,
     );
-    let (mut s, mut s2, mut n) = (0.0f64, 0.0f64, 0.0f64);
+    let mut vals: Vec<f32> = Vec::new();
     for y in (y0..y1).step_by(2) {
         for x in (x0..x1).step_by(2) {
-            let v = f64::from(luma.at(x, y));
-            s += v;
-            s2 += v * v;
-            n += 1.0;
+            vals.push(luma.at(x, y));
         }
     }
-    if n == 0.0 {
-        0.0
-    } else {
-        s2 / n - (s / n).powi(2)
+    if vals.is_empty() {
+        return 0.0;
     }
+    let k = ((vals.len() - 1) as f64 * 0.95) as usize;
+    let mut sorted = vals.clone();
+    sorted.select_nth_unstable_by(k, f32::total_cmp);
+    let white = sorted.get(k).copied().unwrap_or(0.0);
+    let dark = vals.iter().filter(|v| **v < 0.7 * white).count();
+    dark as f64 / vals.len() as f64
 }

@@ -239,28 +239,45 @@ impl Engine {
     /// Reads a document from its pictures.
     pub fn read(&self, input: &Input<'_>) -> Report {
         let mut report = Report::default();
-        let front = match self.side(input.front, "front", &mut report.checks) {
-            Some(s) => s,
-            None => {
-                not_performed_rest(&mut report.checks);
-                return report;
-            }
+        let mut front_checks = Vec::new();
+        let Some(mut front) = self.side(input.front, "front", &mut front_checks, None) else {
+            report.checks = front_checks;
+            not_performed_rest(&mut report.checks);
+            return report;
         };
+        let mut back_checks = Vec::new();
         let back = match input.back {
-            Some(b) => match self.side(b, "back", &mut report.checks) {
+            Some(b) => match self.side(b, "back", &mut back_checks, None) {
                 Some(s) => Some(s),
                 None => {
+                    report.checks = front_checks;
+                    report.checks.append(&mut back_checks);
                     not_performed_rest(&mut report.checks);
                     return report;
                 }
             },
             None => None,
         };
+        // The two sides of a card are one size: a back whose MRZ was read settles the front's
+        // size class, which perspective can leave uncertain.
+        if let Some(b) = back.as_ref().filter(|b| b.mrz.is_some()) {
+            if b.loc.size != front.loc.size {
+                let mut again = Vec::new();
+                if let Some(f) = self.side(input.front, "front", &mut again, Some(b.loc.size)) {
+                    front = f;
+                    front_checks = again;
+                }
+            }
+        }
+        report.checks = front_checks;
+        report.checks.append(&mut back_checks);
         // The MRZ: wherever it was found (TD3 on the data page, TD1 on the back).
+        // Where both sides show one, the more confident read is the MRZ.
         let mrz_side = [Some(&front), back.as_ref()]
             .into_iter()
             .flatten()
-            .find(|s| s.mrz.is_some());
+            .filter(|s| s.mrz.is_some())
+            .max_by(|a, b| mrz_confidence(a).total_cmp(&mrz_confidence(b)));
         match mrz_side.and_then(|s| s.mrz.as_ref().map(|l| (s, l))) {
             Some((_, lines)) => {
                 let text: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
@@ -331,8 +348,14 @@ impl Engine {
     }
 
     /// Decodes, locates, rectifies and orients one picture, pushing the geometry checks;
-    /// `None` when refused.
-    fn side(&self, bytes: &[u8], which: &str, out: &mut Vec<Check>) -> Option<Side> {
+    /// `None` when refused. `size` overrides the size class the aspect ratio suggests.
+    fn side(
+        &self,
+        bytes: &[u8],
+        which: &str,
+        out: &mut Vec<Check>,
+        size: Option<Size>,
+    ) -> Option<Side> {
         let name_geo = if which == "front" {
             "document.geometry"
         } else {
@@ -355,7 +378,7 @@ impl Engine {
         };
         let rgb = Rgb::from_image(&img);
         let luma = rgb.luma();
-        let loc = match geometry::locate(&luma) {
+        let mut loc = match geometry::locate(&luma) {
             Ok(l) => l,
             Err(r) => {
                 let code = match r {
@@ -366,6 +389,9 @@ impl Engine {
                 return None;
             }
         };
+        if let Some(size) = size {
+            loc.size = size;
+        }
         let mut chosen = None;
         for rot in [false, true] {
             let Some(map) = geometry::doc_to_picture(&loc, rot) else {
@@ -408,13 +434,40 @@ impl Engine {
                 break;
             }
             // No MRZ either way up: the portrait is on the left of every supported layout.
-            let left = geometry::region_energy(&side.doc, [0.03, 0.25, 0.35, 0.85]);
-            let right = geometry::region_energy(&side.doc, [0.65, 0.25, 0.97, 0.85]);
+            let left = geometry::region_dark_fraction(&side.doc, [0.03, 0.25, 0.35, 0.85]);
+            let right = geometry::region_dark_fraction(&side.doc, [0.65, 0.25, 0.97, 0.85]);
             if chosen.is_none() && (left >= right || rot) {
                 chosen = Some(side);
             }
         }
-        let side = chosen?;
+        let mut side = chosen?;
+        // An uncertain aspect and no confident MRZ: the other size class may hold a better one.
+        if size.is_none()
+            && geometry::AMBIGUOUS_ASPECT.contains(&loc.aspect)
+            && mrz_confidence(&side) < 0.75
+        {
+            let mut other = loc.clone();
+            other.size = loc.size.other();
+            for rot in [false, true] {
+                let Some(map) = geometry::doc_to_picture(&other, rot) else {
+                    continue;
+                };
+                let doc = geometry::rectify(&rgb, &other, &map);
+                if let Some(mrz) = self.find_mrz(&doc.luma(), other.size) {
+                    let candidate = Side {
+                        luma,
+                        loc: other,
+                        map,
+                        doc,
+                        mrz: Some(mrz),
+                    };
+                    if mrz_confidence(&candidate) > mrz_confidence(&side) {
+                        side = candidate;
+                    }
+                    break;
+                }
+            }
+        }
         out.push(Check::pass(name_geo).with_evidence(ev(json!({
             "size": side.loc.size.as_str(),
             "coverage": side.loc.coverage,
@@ -443,7 +496,11 @@ impl Engine {
         // A real MRZ reads mostly as confident characters.
         let mean: f32 =
             read.iter().flat_map(|l| l.scores.iter()).sum::<f32>() / (lines * len) as f32;
-        (mean > 0.45).then_some(read)
+        // ... and starts like one: a document code (ICAO 9303-3 §4.2.2) and fillers in line 1.
+        let first = read.first()?;
+        let plausible = matches!(first.text.chars().next(), Some('P' | 'I' | 'A' | 'C' | 'V'))
+            && first.text.contains('<');
+        (mean > 0.45 && plausible).then_some(read)
     }
 
     fn authenticity(&self, s: &Side, input: &Input<'_>, out: &mut Vec<Check>) {
@@ -563,6 +620,13 @@ impl Engine {
             })),
         ));
     }
+}
+
+/// Mean classifier correlation of a side's MRZ read (0 without one).
+fn mrz_confidence(s: &Side) -> f32 {
+    let Some(lines) = &s.mrz else { return 0.0 };
+    let n = lines.iter().map(|l| l.scores.len()).sum::<usize>().max(1);
+    lines.iter().flat_map(|l| l.scores.iter()).sum::<f32>() / n as f32
 }
 
 fn exif_check(f: &authenticity::ExifFacts, now: &str) -> Check {

@@ -46,6 +46,19 @@ fn reads_a_passport_page_and_refuses_a_blurred_one() {
         .map(|l| l.as_str().unwrap().to_owned())
         .collect();
     assert_eq!(lines, good.mrz);
+    // The printed surname, read by Tesseract, is the one the generator printed.
+    let printed = good.viz.iter().find(|f| f.name == "surname").unwrap();
+    let read = v["viz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "surname")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(
+        read["value"].as_str(),
+        document::viz::normalise_name(&printed.text).as_deref(),
+        "{v:#}"
+    );
     // The sample's EXIF is dated 2026-12-01, before now: no check fails.
     assert_eq!(out.status.code(), Some(0), "{v:#}");
 

@@ -42,6 +42,9 @@ pub struct Config {
     /// The ML models (face engine).
     #[serde(default)]
     pub models: ModelsConfig,
+    /// The document reader: the OCR-B font and the OCR engine of the visual zone.
+    #[serde(default)]
+    pub document: DocumentConfig,
     /// The licence.
     #[serde(default)]
     pub licence: LicenceConfig,
@@ -388,6 +391,54 @@ pub struct ModelsConfig {
     pub content_key_file: Option<PathBuf>,
 }
 
+/// `[document]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentConfig {
+    /// The OCR-B font the MRZ recogniser learns its templates from (Debian `fonts-ocr-b`).
+    /// Unreadable: the document engine reports `engine_unavailable`.
+    #[serde(default = "default_ocrb_font")]
+    pub ocrb_font: PathBuf,
+    /// Read the printed visual zone (names in both scripts, dates, number) with Tesseract and
+    /// cross-check it against the MRZ. Off: the VIZ checks are `not_performed`.
+    #[serde(default = "default_true")]
+    pub viz: bool,
+    /// Tesseract's model directory (Debian `tesseract-ocr-ara`, `-fra`, `-script-arab`). A
+    /// missing directory or language stops the start while `viz` is on.
+    #[serde(default = "default_tessdata")]
+    pub tessdata: PathBuf,
+    /// Tesseract handles per language: documents read at once (each Arabic one holds ~30 MB).
+    #[serde(default = "default_ocr_handles")]
+    pub ocr_handles: usize,
+}
+
+impl Default for DocumentConfig {
+    fn default() -> Self {
+        DocumentConfig {
+            ocrb_font: default_ocrb_font(),
+            viz: true,
+            tessdata: default_tessdata(),
+            ocr_handles: default_ocr_handles(),
+        }
+    }
+}
+
+fn default_ocrb_font() -> PathBuf {
+    PathBuf::from("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
+}
+
+fn default_tessdata() -> PathBuf {
+    PathBuf::from("/usr/share/tesseract-ocr/5/tessdata")
+}
+
+fn default_ocr_handles() -> usize {
+    2
+}
+
+fn default_true() -> bool {
+    true
+}
+
 /// `[licence]`
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -469,6 +520,7 @@ impl Config {
                 vendor_key: None,
                 content_key_file: None,
             },
+            document: DocumentConfig::default(),
             licence: LicenceConfig {
                 file: None,
                 public_key: None,
@@ -592,6 +644,9 @@ impl Config {
                     "must not exceed the outcome's retention, which bounds all evidence",
                 );
             }
+        }
+        if !(1..=64).contains(&self.document.ocr_handles) {
+            return bad("document.ocr_handles", "must be 1..=64");
         }
         for u in &self.webhooks.urls {
             if !(u.starts_with("https://") || u.starts_with("http://")) {

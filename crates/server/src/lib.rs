@@ -326,6 +326,15 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
     } else {
         None
     };
+    let document = if licence.features().document {
+        pipeline::document_engine(&config.document)?
+    } else {
+        Box::new(pipeline::Unavailable {
+            name: "document",
+            check: "document.authenticity",
+            inputs: &["document/front", "document/back"],
+        })
+    };
     let shared = config
         .limits
         .shared
@@ -351,7 +360,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
         sdk_limiter: budget("sdk", config.limits.sdk_per_minute),
         ip_limiter: budget("ip", config.limits.ip_per_minute),
         engines: Arc::new(licensing::gate(
-            pipeline::engines(trust, face),
+            pipeline::engines(trust, face, document),
             licence.features(),
         )),
         licence,

@@ -268,26 +268,51 @@ impl Engine for DocumentEngine {
     }
 }
 
-/// The document engine over the OCR-B font (`IDVERIFY_OCRB_FONT`, else Debian's
-/// `fonts-ocr-b`); without the font it reports `engine_unavailable`.
-fn document_engine() -> Box<dyn Engine> {
-    let path = std::env::var_os("IDVERIFY_OCRB_FONT")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/usr/share/fonts/opentype/ocr-b/OCRB.otf".into());
-    match std::fs::read(&path)
+/// The document engine of `[document]`: the MRZ recogniser over the OCR-B font and, with
+/// `viz` on, Tesseract for the printed visual zone. Without the font it reports
+/// `engine_unavailable`; with `viz` on and Tesseract's models missing the start stops
+/// (`config_invalid`), since a document engine that silently skips the VIZ would weaken every
+/// decision without a word.
+///
+/// # Errors
+/// `config_invalid` naming `document.tessdata` and the OCR error's code.
+pub fn document_engine(
+    config: &crate::config::DocumentConfig,
+) -> Result<Box<dyn Engine>, crate::Error> {
+    let Some(engine) = std::fs::read(&config.ocrb_font)
         .ok()
         .and_then(|b| document::Engine::new(&b).ok())
-    {
-        Some(e) => Box::new(DocumentEngine(e)),
-        None => {
-            tracing::warn!("no OCR-B font: the document engine reports engine_unavailable");
-            Box::new(Unavailable {
-                name: "document",
-                check: "document.authenticity",
-                inputs: &["document/front", "document/back"],
-            })
-        }
+    else {
+        tracing::warn!("no OCR-B font: the document engine reports engine_unavailable");
+        return Ok(Box::new(Unavailable {
+            name: "document",
+            check: "document.authenticity",
+            inputs: &["document/front", "document/back"],
+        }));
+    };
+    if !config.viz {
+        tracing::info!("[document] viz = false: the visual-zone checks are not performed");
+        return Ok(Box::new(DocumentEngine(engine)));
     }
+    let reader = ocr::TesseractReader::new(&ocr::Config {
+        tessdata: config.tessdata.clone(),
+        handles: config.ocr_handles,
+    })
+    .map_err(|e| {
+        crate::Error::Config(format!(
+            "document.tessdata: {} ({}; install tesseract-ocr-ara, -fra and -script-arab, or set [document] viz = false)",
+            e,
+            e.code()
+        ))
+    })?;
+    if !ocr::omp_thread_limit_set() {
+        tracing::warn!(
+            "OMP_THREAD_LIMIT is not set: Tesseract's OpenMP threads slow every document read (set OMP_THREAD_LIMIT=1)"
+        );
+    }
+    Ok(Box::new(DocumentEngine(
+        engine.with_reader(Arc::new(reader)),
+    )))
 }
 
 /// An engine a later release provides: it says so for the evidence it would have examined.
@@ -321,7 +346,11 @@ impl Engine for Unavailable {
 
 /// The engines this build has, in pipeline order.
 #[must_use]
-pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Box<dyn Engine>> {
+pub fn engines(
+    trust: Arc<TrustStore>,
+    face: Option<face::FaceEngine>,
+    document: Box<dyn Engine>,
+) -> Vec<Box<dyn Engine>> {
     let liveness = crate::liveness::engine(face.as_ref());
     let face: Box<dyn Engine> = match face {
         Some(f) => Box::new(FaceEngine(f)),
@@ -332,7 +361,7 @@ pub fn engines(trust: Arc<TrustStore>, face: Option<face::FaceEngine>) -> Vec<Bo
         }),
     };
     vec![
-        document_engine(),
+        document,
         Box::new(MrzEngine),
         Box::new(ChipEngine { trust }),
         face,
@@ -554,6 +583,16 @@ mod tests {
         risk::Policy::from_toml(include_str!("../testdata/policy-mrz-chip.toml")).unwrap()
     }
 
+    /// The engines without face models; the document engine reads the MRZ only.
+    fn test_engines() -> Vec<Box<dyn Engine>> {
+        let document = document_engine(&crate::config::DocumentConfig {
+            viz: false,
+            ..crate::config::DocumentConfig::default()
+        })
+        .unwrap();
+        engines(Arc::new(TrustStore::new()), None, document)
+    }
+
     fn inputs(files: &[(&str, &[u8])]) -> Inputs {
         Inputs {
             verification: "vrf_test".into(),
@@ -568,7 +607,7 @@ mod tests {
 
     #[test]
     fn nothing_uploaded_is_review_with_every_engine_not_performed() {
-        let e = engines(Arc::new(TrustStore::new()), None);
+        let e = test_engines();
         let out = run(&e, &inputs(&[]), &policy(), Behaviour::default());
         assert_eq!(out.decision, Decision::Review);
         assert!(out.checks.iter().all(|c| c.status == Status::NotPerformed));
@@ -585,7 +624,7 @@ mod tests {
     #[test]
     fn a_valid_mrz_alone_approves_only_where_the_policy_requires_no_more() {
         let mrz = b"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
-        let e = engines(Arc::new(TrustStore::new()), None);
+        let e = test_engines();
         let mut i = inputs(&[("document/mrz", mrz)]);
         i.now_ms = 1_293_840_000_000; // 2011-01-01, before the specimen expires
         // A passport (TD3): this policy wants the chip too.
@@ -619,7 +658,7 @@ mod tests {
 
     #[test]
     fn images_without_their_engine_are_engine_unavailable() {
-        let e = engines(Arc::new(TrustStore::new()), None);
+        let e = test_engines();
         let out = run(
             &e,
             &inputs(&[("selfie", b"x")]),

@@ -1,7 +1,11 @@
 //! `idverify document read IMAGE [--back IMAGE] [--json]`: the document reader on photos.
 //!
 //! The OCR-B font the MRZ recogniser learns from: `--ocrb FILE`, else `IDVERIFY_OCRB_FONT`,
-//! else Debian's `fonts-ocr-b` (installed by the setup step).
+//! else Debian's `fonts-ocr-b` (installed by the setup step). The printed visual zone is read by
+//! Tesseract from `--tessdata DIR`, else Debian's tessdata (`--no-viz` skips it).
+//!
+//! The fields read are printed to standard output for the operator who asked; nothing of them
+//! goes to the log.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +32,12 @@ pub enum DocumentCommand {
         /// The OCR-B font file.
         #[arg(long)]
         ocrb: Option<PathBuf>,
+        /// Tesseract's model directory (the `ara`, `fra` and `Arabic` models).
+        #[arg(long)]
+        tessdata: Option<PathBuf>,
+        /// Do not read the printed visual zone (its checks are then `not_performed`).
+        #[arg(long)]
+        no_viz: bool,
     },
 }
 
@@ -61,13 +71,29 @@ pub fn run(command: DocumentCommand) -> anyhow::Result<ExitCode> {
             back,
             json,
             ocrb,
+            tessdata,
+            no_viz,
         } => {
             let font_path = ocrb
                 .or_else(|| std::env::var_os("IDVERIFY_OCRB_FONT").map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("/usr/share/fonts/opentype/ocr-b/OCRB.otf"));
             let font = std::fs::read(&font_path)
                 .with_context(|| format!("reading the OCR-B font {}", font_path.display()))?;
-            let engine = document::Engine::new(&font).context("building the MRZ recogniser")?;
+            let mut engine = document::Engine::new(&font).context("building the MRZ recogniser")?;
+            if !no_viz {
+                let config = ocr::Config {
+                    tessdata: tessdata.unwrap_or_else(|| PathBuf::from(ocr::DEFAULT_TESSDATA)),
+                    handles: 1,
+                };
+                let reader = ocr::TesseractReader::new(&config).map_err(|e| {
+                    anyhow::anyhow!(
+                        "starting Tesseract from {}: {e} ({}; --no-viz skips the visual zone)",
+                        config.tessdata.display(),
+                        e.code()
+                    )
+                })?;
+                engine = engine.with_reader(std::sync::Arc::new(reader));
+            }
             let front =
                 std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
             let back = match &back {
@@ -84,14 +110,38 @@ pub fn run(command: DocumentCommand) -> anyhow::Result<ExitCode> {
                 now_exif: &now,
             });
             if json {
+                let viz: Vec<serde_json::Value> = report
+                    .viz
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({
+                            "name": f.name,
+                            "kind": f.kind.as_str(),
+                            "script": f.lang.script(),
+                            "text": f.raw,
+                            "value": f.value,
+                            "confidence": f.confidence,
+                        })
+                    })
+                    .collect();
                 let out = serde_json::json!({
                     "mrz_lines": report.mrz_lines,
+                    "viz": viz,
                     "checks": report.checks,
                 });
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for l in &report.mrz_lines {
                     println!("{l}");
+                }
+                for f in &report.viz {
+                    println!(
+                        "{}: {} (read {:?}, confidence {:.2})",
+                        f.name,
+                        f.value.as_deref().unwrap_or("-"),
+                        f.raw,
+                        f.confidence
+                    );
                 }
                 for c in &report.checks {
                     let score = c
