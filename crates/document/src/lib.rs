@@ -260,13 +260,14 @@ impl Engine {
         };
         // The two sides of a card are one size: a back whose MRZ was read settles the front's
         // size class, which perspective can leave uncertain.
-        if let Some(b) = back.as_ref().filter(|b| b.mrz.is_some()) {
-            if b.loc.size != front.loc.size {
-                let mut again = Vec::new();
-                if let Some(f) = self.side(input.front, "front", &mut again, Some(b.loc.size)) {
-                    front = f;
-                    front_checks = again;
-                }
+        if let Some(b) = back
+            .as_ref()
+            .filter(|b| b.mrz.is_some() && b.loc.size != front.loc.size)
+        {
+            let mut again = Vec::new();
+            if let Some(f) = self.side(input.front, "front", &mut again, Some(b.loc.size)) {
+                front = f;
+                front_checks = again;
             }
         }
         report.checks = front_checks;

@@ -366,9 +366,7 @@ pub fn crop_line(doc: &Plane, rect_mm: [f64; 4]) -> Option<(usize, usize, Vec<u8
             y += 1;
         }
     }
-    let Some(bi) = (0..bands.len()).max_by_key(|&i| bands.get(i).map_or(0, |b| b.0)) else {
-        return None;
-    };
+    let bi = (0..bands.len()).max_by_key(|&i| bands.get(i).map_or(0, |b| b.0))?;
     let (total, b0, b1) = bands.get(bi).copied()?;
     if total < 12 {
         return None;
