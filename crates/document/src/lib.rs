@@ -280,11 +280,10 @@ impl Engine {
             .filter(|s| s.mrz.is_some())
             .max_by(|a, b| mrz_confidence(a).total_cmp(&mrz_confidence(b)));
         match mrz_side.and_then(|s| s.mrz.as_ref().map(|l| (s, l))) {
-            Some((_, lines)) => {
+            Some((side, lines)) => {
                 let text: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
                 report.mrz_lines = text.clone();
-                let mean: f32 = lines.iter().flat_map(|l| l.scores.iter()).sum::<f32>()
-                    / lines.iter().map(|l| l.scores.len()).sum::<usize>().max(1) as f32;
+                let mean = mrz_confidence(side);
                 let pitch_dev = lines
                     .iter()
                     .map(|l| (l.pitch / mrzocr::PITCH - 1.0).abs())
