@@ -161,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let low_confidence = r
             .checks
             .iter()
-            .any(|c| c.reason.as_str() == "viz_low_confidence");
+            .any(|c| c.reason.as_str() == "viz_low_confidence" && c.status == Status::Warn);
         if spec.attack.is_none() && low_confidence {
             review_genuine += 1;
         }
