@@ -329,11 +329,7 @@ pub async fn build_state(config: Config, options: &Options) -> Result<Shared, Er
     let document = if licence.features().document {
         pipeline::document_engine(&config.document)?
     } else {
-        Box::new(pipeline::Unavailable {
-            name: "document",
-            check: "document.authenticity",
-            inputs: &["document/front", "document/back"],
-        })
+        Box::new(pipeline::DOCUMENT_UNAVAILABLE)
     };
     let shared = config
         .limits

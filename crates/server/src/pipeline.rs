@@ -284,11 +284,7 @@ pub fn document_engine(
         .and_then(|b| document::Engine::new(&b).ok())
     else {
         tracing::warn!("no OCR-B font: the document engine reports engine_unavailable");
-        return Ok(Box::new(Unavailable {
-            name: "document",
-            check: "document.authenticity",
-            inputs: &["document/front", "document/back"],
-        }));
+        return Ok(Box::new(DOCUMENT_UNAVAILABLE));
     };
     if !config.viz {
         tracing::info!("[document] viz = false: the visual-zone checks are not performed");
@@ -314,6 +310,13 @@ pub fn document_engine(
         engine.with_reader(Arc::new(reader)),
     )))
 }
+
+/// The document engine where it cannot run (no OCR-B font, or not licensed).
+pub const DOCUMENT_UNAVAILABLE: Unavailable = Unavailable {
+    name: "document",
+    check: "document.authenticity",
+    inputs: &["document/front", "document/back"],
+};
 
 /// An engine a later release provides: it says so for the evidence it would have examined.
 #[derive(Debug)]
