@@ -1,12 +1,15 @@
 //! The document benchmark over generated samples:
-//! `cargo run --release -p document --example benchmark -- [COUNT] [FIRST_SEED] [--dump] [--no-viz]`.
+//! `cargo run --release -p document --example benchmark -- [COUNT] [FIRST_SEED] [--dump] [--no-viz]
+//! [--attack NAME]`.
 //!
 //! Prints MRZ exact-line and character accuracy (genuine clean/moderate/hard), per-field exact
 //! accuracy of the printed visual zone per script and field type (read by the real Tesseract
 //! reader of the `ocr` crate; `--no-viz` leaves it out), refusal accuracy, precision/recall per
 //! attack type (by the check meant for it, and by any check of the document), false alarms per
 //! check on genuine captures, and latency p50/p95 from JPEG bytes to the report. `--dump`
-//! prints one line per sample with the raw signals (for calibrating thresholds).
+//! prints one line per sample with the raw signals (for calibrating thresholds); `--attack NAME`
+//! makes every sample of the mix that attack (`replaced_photo`, `screen_recapture`, …), for
+//! calibration sets larger than the mix's share.
 #![allow(
     clippy::print_stdout,
     clippy::indexing_slicing,
@@ -49,6 +52,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first: u64 = args.get(1).map_or(Ok(1), |s| s.parse())?;
     let dump = args.iter().any(|a| a == "--dump");
     let viz = !args.iter().any(|a| a == "--no-viz");
+    let forced = match args.iter().position(|a| a == "--attack") {
+        Some(i) => {
+            let name = args.get(i + 1).ok_or("--attack needs a name")?;
+            Some(
+                docgen::Attack::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == name)
+                    .ok_or("unknown attack")?,
+            )
+        }
+        None => None,
+    };
     let today = mrz::Date::new(2026, 12, 1).ok_or("date")?;
     let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 24)?;
     let g = docgen::Generator::new(docgen::Fonts::system()?, faces, today)?;
@@ -90,7 +105,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut genuine = 0u32;
     let mut genuine_refused = 0u32;
     for seed in first..first + count {
-        let spec = docgen::Generator::mixed_spec(seed);
+        let mut spec = docgen::Generator::mixed_spec(seed);
+        if let Some(a) = forced {
+            spec.attack = Some(a);
+            spec.refusal = None;
+        }
         let s = g.sample(seed, spec)?;
         let t0 = Instant::now();
         let r = engine.read(&document::Input {

@@ -405,3 +405,79 @@ pub fn clean_cluster(m: &NoiseMap, ratio: f32) -> (usize, [usize; 4]) {
     }
     best
 }
+
+/// The portrait's noise against the document's: the 20th percentile of the noise levels of
+/// the blocks wholly inside `inner` (document pixels) over the median of the blocks outside
+/// `outer`. A portrait pasted in an editor has none of the sensor noise of the capture around
+/// it, so its flattest parts (background, cheek) are far quieter than the card's own print.
+/// `None` when either side has too few blocks.
+pub fn portrait_noise_ratio(m: &NoiseMap, inner: [usize; 4], outer: [usize; 4]) -> Option<f32> {
+    const B: usize = 16;
+    let (mut ins, mut outs) = (Vec::new(), Vec::new());
+    for by in 1..m.bh.saturating_sub(1) {
+        for bx in 1..m.bw.saturating_sub(1) {
+            let Some(&v) = m.level.get(by * m.bw + bx) else {
+                continue;
+            };
+            let (x0, y0, x1, y1) = (bx * B, by * B, bx * B + B, by * B + B);
+            if x0 >= inner[0] && y0 >= inner[1] && x1 <= inner[2] && y1 <= inner[3] {
+                ins.push(v);
+            } else if x1 <= outer[0] || y1 <= outer[1] || x0 >= outer[2] || y0 >= outer[3] {
+                outs.push(v);
+            }
+        }
+    }
+    if ins.len() < 8 || outs.len() < 8 {
+        return None;
+    }
+    let (pi, po) = (ins.len() / 5, outs.len() / 2);
+    ins.select_nth_unstable_by(pi, f32::total_cmp);
+    outs.select_nth_unstable_by(po, f32::total_cmp);
+    let (vi, vo) = (ins.get(pi).copied()?, outs.get(po).copied()?);
+    Some(vi / vo.max(1e-3))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn map(level: impl Fn(usize, usize) -> f32) -> NoiseMap {
+        let (bw, bh) = (40, 30);
+        NoiseMap {
+            bw,
+            bh,
+            level: (0..bw * bh).map(|i| level(i % bw, i / bw)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_quiet_portrait_is_far_below_the_page() {
+        let (inner, outer) = ([64, 64, 256, 320], [48, 48, 272, 336]);
+        let pasted = map(|x, y| {
+            if (4..16).contains(&x) && (4..20).contains(&y) {
+                0.2
+            } else {
+                2.0
+            }
+        });
+        let r = portrait_noise_ratio(&pasted, inner, outer).unwrap();
+        assert!((r - 0.1).abs() < 1e-3, "{r}");
+        let genuine = map(|x, y| 2.0 + ((x * 7 + y * 3) % 5) as f32 * 0.1);
+        let r = portrait_noise_ratio(&genuine, inner, outer).unwrap();
+        assert!((0.85..1.15).contains(&r), "{r}");
+    }
+
+    #[test]
+    fn too_few_blocks_give_no_ratio() {
+        let m = map(|_, _| 1.0);
+        assert_eq!(
+            portrait_noise_ratio(&m, [0, 0, 20, 20], [0, 0, 30, 30]),
+            None
+        );
+        assert_eq!(
+            portrait_noise_ratio(&m, [0, 0, 0, 0], [0, 0, 4000, 4000]),
+            None
+        );
+    }
+}

@@ -506,10 +506,18 @@ pub fn copy_move(luma: &Plane, region: [usize; 4]) -> CopyMove {
             }
         }
     }
-    let cell = |x: usize, y: usize| -> f64 {
-        let g = |xx: usize, yy: usize| ii.get(yy * (w + 1) + xx).copied().unwrap_or(0.0);
-        (g(x + 4, y + 4) - g(x, y + 4) - g(x + 4, y) + g(x, y)) / 16.0
-    };
+    // The mean of the 4 × 4 cell at every position, once (each is a cell of 16 blocks).
+    let cw = w - 3;
+    let mut cells = vec![(0.0f64, 0u8); cw * (h - 3)];
+    for y in 0..h - 3 {
+        for x in 0..cw {
+            let g = |xx: usize, yy: usize| ii.get(yy * (w + 1) + xx).copied().unwrap_or(0.0);
+            let m = (g(x + 4, y + 4) - g(x, y + 4) - g(x + 4, y) + g(x, y)) / 16.0;
+            if let Some(c) = cells.get_mut(y * cw + x) {
+                *c = (m, m.round().clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
     // (coarse key, cells, x, y)
     let mut descs: Vec<([u8; 4], [u8; 16], u16, u16)> = Vec::new();
     for y in 0..=h - B {
@@ -518,11 +526,14 @@ pub fn copy_move(luma: &Plane, region: [usize; 4]) -> CopyMove {
             let (mut s, mut s2) = (0.0f64, 0.0f64);
             for cy in 0..4 {
                 for cx in 0..4 {
-                    let m = cell(x + cx * 4, y + cy * 4);
+                    let (m, r) = cells
+                        .get((y + cy * 4) * cw + x + cx * 4)
+                        .copied()
+                        .unwrap_or((0.0, 0));
                     s += m;
                     s2 += m * m;
                     if let Some(v) = d.get_mut(cy * 4 + cx) {
-                        *v = m.round().clamp(0.0, 255.0) as u8;
+                        *v = r;
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Finding the document: the largest bright region, its four corners, the refusals, and the
 //! rectified document at 10 px/mm.
 
-use crate::raster::{Homography, Plane, Rgb, otsu, warp};
+use crate::raster::{Homography, Plane, Rgb, otsu, warp_planes};
 
 /// Pixels per millimetre of the rectified document.
 pub const PX_PER_MM: f64 = 10.0;
@@ -304,12 +304,9 @@ pub fn doc_to_picture(loc: &Located, rotate180: bool) -> Option<Homography> {
 /// The rectified document (all three channels).
 pub fn rectify(rgb: &Rgb, loc: &Located, map: &Homography) -> Rgb {
     let (w, h) = loc.size.px();
+    let [r, g, b] = &rgb.c;
     Rgb {
-        c: [
-            warp(&rgb.c[0], map, w, h),
-            warp(&rgb.c[1], map, w, h),
-            warp(&rgb.c[2], map, w, h),
-        ],
+        c: warp_planes([r, g, b], map, w, h),
     }
 }
 

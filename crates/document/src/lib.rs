@@ -85,6 +85,8 @@ pub mod reasons {
     pub const PHOTOCOPY: ReasonCode = ReasonCode::new("photocopy_detected");
     /// A region lacks the picture's sensor noise: pasted or painted.
     pub const NOISE_INCONSISTENT: ReasonCode = ReasonCode::new("noise_inconsistent");
+    /// The portrait differs from the rest of the page in its noise or its JPEG history.
+    pub const PORTRAIT_INCONSISTENT: ReasonCode = ReasonCode::new("portrait_inconsistent");
     /// A region appears twice.
     pub const COPY_MOVE: ReasonCode = ReasonCode::new("copy_move_detected");
     /// A region of a twice-saved JPEG lacks the first compression's trace: pasted or moved.
@@ -100,6 +102,8 @@ pub struct Thresholds {
     pub min_sharpness: f64,
     /// Spectral peak ratio at which suspicion is 1 (0 at a third of it).
     pub moire_peak: f32,
+    /// Peak ratio of the windows' mean spectrum at which suspicion is 1 (0 at a third of it).
+    pub moire_consistent: f32,
     /// Colourfulness under which the document is grey.
     pub min_colourfulness: f64,
     /// Clean-cluster size (16 px blocks) at which suspicion is 1.
@@ -110,6 +114,12 @@ pub struct Thresholds {
     pub dq_llr: f32,
     /// Double-JPEG: suspicious-cluster size (8 px blocks) at which suspicion is 1.
     pub dq_blocks: usize,
+    /// Portrait noise ÷ page noise (see [`authenticity::portrait_noise_ratio`]) at which
+    /// suspicion is 0.5 (0 at 1.5 × it, 1 at half of it).
+    pub portrait_noise_ratio: f32,
+    /// Double-JPEG: how much lower the portrait's mean block log-likelihood ratio may be than
+    /// the page's before suspicion reaches 0.5.
+    pub portrait_dq_llr: f32,
     /// Mean template correlation of the MRZ below which the font does not match.
     pub min_mrz_correlation: f32,
 }
@@ -120,11 +130,14 @@ impl Default for Thresholds {
             glare_fraction: 0.02,
             min_sharpness: 11.0,
             moire_peak: 75.0,
+            moire_consistent: 27.0,
             min_colourfulness: 9.0,
             clean_blocks: 600,
             copy_move_votes: 100,
             dq_llr: 3.0,
             dq_blocks: 40,
+            portrait_noise_ratio: 0.6,
+            portrait_dq_llr: 0.2,
             min_mrz_correlation: 0.6,
         }
     }
@@ -538,8 +551,9 @@ impl Engine {
         let consistent = mean_spec.iter().copied().fold(0.0f32, f32::max) / windows.max(1) as f32;
         let ramp =
             |v: f32, full: f32| f64::from(((v - full / 3.0) / (full * 2.0 / 3.0)).clamp(0.0, 1.0));
-        // The consistent peak is evidence only until it is calibrated.
-        let moire_score = ramp(peak, t.moire_peak);
+        // A strong peak in one window, or a weaker one at the same frequency in all of them
+        // (a screen seen through blur and a low JPEG quality keeps its grid everywhere).
+        let moire_score = ramp(peak, t.moire_peak).max(ramp(consistent, t.moire_consistent));
         out.push(scored(
             "document.screen_recapture",
             moire_score,
@@ -582,15 +596,48 @@ impl Engine {
         ];
         let cm = forensics::copy_move(&s.luma, region);
         let votes = cm.votes;
+        // The portrait against the rest of the document.
+        let (inner, outer) = portrait_boxes(s.loc.size);
+        let portrait_noise = authenticity::portrait_noise_ratio(&nm, inner, outer);
+        let quad = |b: [usize; 4]| {
+            [(b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3])].map(|(x, y)| {
+                let (px, py) = s.map.apply(x as f64, y as f64);
+                [px, py]
+            })
+        };
+        let (pin, pout) = (quad(inner), quad(outer));
+        let portrait_dq = dq.double_compressed().then(|| {
+            let (mut si, mut ni, mut so, mut no) = (0.0f32, 0usize, 0.0f32, 0usize);
+            for (b, l) in dq.llr.iter().enumerate() {
+                let (cx, cy) = (((b % dq.bw) * 8 + 4) as f64, ((b / dq.bw) * 8 + 4) as f64);
+                if forensics::inside_quad(&pin, cx, cy) {
+                    si += l;
+                    ni += 1;
+                } else if inside(cx, cy) && !forensics::inside_quad(&pout, cx, cy) {
+                    so += l;
+                    no += 1;
+                }
+            }
+            [si / ni.max(1) as f32, so / no.max(1) as f32]
+        });
         let noise_score = clean as f64 / (2.0 * t.clean_blocks as f64);
         let cm_score = votes as f64 / (2.0 * t.copy_move_votes as f64);
         let dq_score = dq_n as f64 / (2.0 * t.dq_blocks as f64);
+        let pn_score = portrait_noise.map_or(0.0, |r| {
+            f64::from((1.5 * t.portrait_noise_ratio - r) / t.portrait_noise_ratio)
+        });
+        let pdq_score =
+            portrait_dq.map_or(0.0, |[i, o]| f64::from((o - i) / (2.0 * t.portrait_dq_llr)));
+        // The strongest signal names the reason; at a tie (all saturate at 1) the most specific:
+        // the portrait.
         let (score, code) = [
+            (pn_score.max(pdq_score), reasons::PORTRAIT_INCONSISTENT),
             (noise_score, reasons::NOISE_INCONSISTENT),
             (cm_score, reasons::COPY_MOVE),
             (dq_score, reasons::DOUBLE_JPEG),
         ]
         .into_iter()
+        .map(|(v, c)| (v.clamp(0.0, 1.0), c))
         .fold((0.0, reasons::NOISE_INCONSISTENT), |a, b| {
             if b.0 > a.0 { b } else { a }
         });
@@ -617,6 +664,8 @@ impl Engine {
                 "copy_move_offset": cm.shift,
                 "copy_move_region_px": cm.region,
                 "copy_move_median_mad": cm.median_mad,
+                "portrait_noise_ratio": portrait_noise,
+                "portrait_dq_llr": portrait_dq,
             })),
         ));
     }
@@ -682,12 +731,20 @@ fn not_performed_rest(out: &mut Vec<Check>) {
     }
 }
 
+/// The portrait of the supported layouts, in document pixels `[x0, y0, x1, y1]`: `inner` lies
+/// inside the photo of every layout of the size (Algerian and French cards: 4–28 × 17–46 mm
+/// less a margin; the TD3 page: 5–38 × 20–62 mm less a margin), `outer` contains all of them.
+fn portrait_boxes(size: Size) -> ([usize; 4], [usize; 4]) {
+    match size {
+        Size::Id1 => ([55, 185, 265, 445], [30, 130, 290, 480]),
+        Size::Id3 => ([65, 215, 365, 605], [40, 190, 390, 630]),
+    }
+}
+
 /// The portrait region of the supported layouts (left side), cropped from the rectified front.
 fn face_crop(s: &Side) -> Option<(u32, u32, Vec<u8>)> {
-    let (x, y, w, h) = match s.loc.size {
-        Size::Id1 => (30, 130, 260, 350),
-        Size::Id3 => (40, 190, 350, 440),
-    };
+    let [x, y, x1, y1] = portrait_boxes(s.loc.size).1;
+    let (w, h) = (x1 - x, y1 - y);
     let mut out = Vec::with_capacity(w * h * 3);
     for yy in y..y + h {
         for xx in x..x + w {

@@ -169,6 +169,16 @@ impl Layout {
         }
     }
 
+    /// The characters a document number of this layout and issuing state can hold: Algeria
+    /// numbers its identity cards and passports with nine digits, so a reader offered letters
+    /// there only gains an O for a 0.
+    pub fn number_chars(self, issuing_state: &str) -> &'static str {
+        match (self, issuing_state) {
+            (Layout::AlgerianId, _) | (Layout::Td3Passport, "DZA") => DIGITS,
+            _ => ALPHANUMERIC,
+        }
+    }
+
     /// The template's fields.
     pub fn fields(self) -> Vec<FieldSpec> {
         use FieldKind::{Date, DocumentNumber, Name, Sex};
@@ -256,11 +266,14 @@ impl FieldKind {
             (_, Lang::Arabic) => None,
             (FieldKind::Name, _) => Some(LATIN_NAME_CHARS),
             (FieldKind::Date, _) => Some("0123456789./- "),
-            (FieldKind::DocumentNumber, _) => Some("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            (FieldKind::DocumentNumber, _) => Some(ALPHANUMERIC),
             (FieldKind::Sex, _) => Some("FMX"),
         }
     }
 }
+
+const DIGITS: &str = "0123456789";
+const ALPHANUMERIC: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 const LATIN_NAME_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\
 ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸàâäçéèêëîïôöùûüÿ'- ";
@@ -708,7 +721,11 @@ pub fn read(
             height: h,
             pixels: &px,
         };
-        let read = match reader.read_line(&line, spec.lang, spec.kind.whitelist(spec.lang)) {
+        let whitelist = match (spec.kind, mrz) {
+            (FieldKind::DocumentNumber, Some(m)) => Some(layout.number_chars(m.issuing_state())),
+            _ => spec.kind.whitelist(spec.lang),
+        };
+        let read = match reader.read_line(&line, spec.lang, whitelist) {
             Ok(t) => t,
             Err(ReadFailure(code)) => {
                 out.push(

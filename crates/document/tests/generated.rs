@@ -241,6 +241,18 @@ fn physical_and_exif_attacks_are_caught() {
     }
 }
 
+/// `document.tampering` of a moderate capture of an Algerian card under `attack`.
+fn tampering(seed: u64, attack: Attack) -> checks::Check {
+    let mut sp = spec(DocKind::AlgerianId, Difficulty::Moderate);
+    sp.attack = Some(attack);
+    let s = generator().sample(seed, sp).unwrap();
+    read(&s)
+        .checks
+        .into_iter()
+        .find(|c| c.check == "document.tampering")
+        .unwrap()
+}
+
 /// Digital tampering is judged (score and evidence present) on every edited sample; its
 /// recall is below target (docs/benchmarks.md), so this asserts the check runs, not that it
 /// catches every edit.
@@ -251,23 +263,31 @@ fn digital_tampering_is_judged_with_evidence() {
         (42, Attack::EditedText),
         (43, Attack::CopyMove),
     ] {
-        let mut sp = spec(DocKind::AlgerianId, Difficulty::Moderate);
-        sp.attack = Some(attack);
-        let s = generator().sample(seed, sp).unwrap();
-        let r = read(&s);
-        let c = r
-            .checks
-            .iter()
-            .find(|c| c.check == "document.tampering")
-            .unwrap();
+        let c = tampering(seed, attack);
         assert!(
             matches!(c.status, Status::Pass | Status::Fail),
-            "{attack:?} {:?}",
-            r.checks
+            "{attack:?} {c:?}"
         );
         assert!(c.score.is_some() && c.threshold.is_some());
         assert!(c.evidence.get("clean_region_blocks").is_some());
         assert!(c.evidence.get("copy_move_offset").is_some());
+    }
+}
+
+/// A portrait pasted into a twice-saved picture lacks the first compression's trace that the
+/// rest of the page shows, and its flattest parts lack the capture's noise.
+#[test]
+fn a_replaced_portrait_is_told_apart_from_the_page() {
+    for seed in [51, 52, 53] {
+        let c = tampering(seed, Attack::ReplacedPhoto);
+        assert_eq!(
+            (c.status, c.reason.as_str()),
+            (Status::Fail, "portrait_inconsistent"),
+            "seed {seed}: {:?}",
+            c
+        );
+        assert!(c.evidence.get("portrait_noise_ratio").is_some());
+        assert!(c.evidence.get("portrait_dq_llr").is_some());
     }
 }
 
