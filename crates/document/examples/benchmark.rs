@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if viz {
         let reader = ocr::TesseractReader::new(&ocr::Config {
             handles: 1,
-            ..ocr::Config::default()
+            tessdata: ocr::CHECKOUT_TESSDATA.into(),
         })?;
         engine = engine.with_reader(std::sync::Arc::new(reader));
     }

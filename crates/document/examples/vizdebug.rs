@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use document::viz::{GreyLine, Lang, LineReader, LineText, ReadFailure};
+use document::viz::{GreyLine, Lang, LineReader, LineText, ReadFailure, Segmentation};
 
 #[derive(Debug)]
 struct Saving {
@@ -16,18 +16,19 @@ struct Saving {
 }
 
 impl LineReader for Saving {
-    fn read_line(
+    fn read_line_as(
         &self,
         line: &GreyLine<'_>,
         lang: Lang,
         whitelist: Option<&str>,
+        segmentation: Segmentation,
     ) -> Result<LineText, ReadFailure> {
         let mut n = self.n.lock().unwrap();
         *n += 1;
         if let Some(pgm) = line.to_pgm() {
             std::fs::write(self.dir.join(format!("{:04}.pgm", *n)), pgm).ok();
         }
-        let t = self.inner.read_line(line, lang, whitelist);
+        let t = self.inner.read_line_as(line, lang, whitelist, segmentation);
         if let Ok(t) = &t {
             println!(
                 "  crop {:04} {}x{} -> {:?}",
@@ -52,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reader = Saving {
         inner: ocr::TesseractReader::new(&ocr::Config {
             handles: 1,
-            ..ocr::Config::default()
+            tessdata: ocr::CHECKOUT_TESSDATA.into(),
         })?,
         dir,
         n: reader_n.clone(),

@@ -126,13 +126,35 @@ pub struct ReadFailure(pub &'static str);
 
 /// An OCR engine that reads one cropped line.
 pub trait LineReader: Send + Sync + std::fmt::Debug {
-    /// Reads `line`, printed in `lang`; `whitelist` lists the only characters the field can hold.
+    /// Reads `line`, printed in `lang`, segmented as `segmentation` says; `whitelist` lists
+    /// the only characters the field can hold.
+    fn read_line_as(
+        &self,
+        line: &GreyLine<'_>,
+        lang: Lang,
+        whitelist: Option<&str>,
+        segmentation: Segmentation,
+    ) -> Result<LineText, ReadFailure>;
+
+    /// Reads `line` as its field suggests ([`Segmentation::Field`]); the other segmentation is
+    /// the second opinion asked for a field whose read came out of the wrong length.
     fn read_line(
         &self,
         line: &GreyLine<'_>,
         lang: Lang,
         whitelist: Option<&str>,
-    ) -> Result<LineText, ReadFailure>;
+    ) -> Result<LineText, ReadFailure> {
+        self.read_line_as(line, lang, whitelist, Segmentation::Field)
+    }
+}
+
+/// How a reader segments a crop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segmentation {
+    /// As the field suggests: one word where the whitelist holds no space, else one line.
+    Field,
+    /// One line of text, whatever the whitelist.
+    Line,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,10 +194,24 @@ impl Layout {
     /// The characters a document number of this layout and issuing state can hold: Algeria
     /// numbers its identity cards and passports with nine digits, so a reader offered letters
     /// there only gains an O for a 0.
+    ///
+    /// French numbers are read without the letter O: the printed sans-serif O and 0 differ by
+    /// their width alone, [`viz_vs_mrz`] holds them equal, and the issuer's alphabet (as the
+    /// generator draws it) has no O, so offering it only turns zeros into O.
     pub fn number_chars(self, issuing_state: &str) -> &'static str {
         match (self, issuing_state) {
             (Layout::AlgerianId, _) | (Layout::Td3Passport, "DZA") => DIGITS,
+            (Layout::FrenchId, _) => FRENCH_NUMBER,
             _ => ALPHANUMERIC,
+        }
+    }
+
+    /// The length of a document number of this layout and issuing state, where the issuer
+    /// fixes one (nine characters for Algeria's numbers and the French 2021 card).
+    pub fn number_len(self, issuing_state: &str) -> Option<usize> {
+        match (self, issuing_state) {
+            (Layout::AlgerianId | Layout::FrenchId, _) | (Layout::Td3Passport, "DZA") => Some(9),
+            _ => None,
         }
     }
 
@@ -274,6 +310,7 @@ impl FieldKind {
 
 const DIGITS: &str = "0123456789";
 const ALPHANUMERIC: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const FRENCH_NUMBER: &str = "ABCDEFGHIJKLMNPQRSTUVWXYZ0123456789";
 
 const LATIN_NAME_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\
 ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸàâäçéèêëîïôöùûüÿ'- ";
@@ -725,7 +762,11 @@ pub fn read(
             (FieldKind::DocumentNumber, Some(m)) => Some(layout.number_chars(m.issuing_state())),
             _ => spec.kind.whitelist(spec.lang),
         };
-        let read = match reader.read_line(&line, spec.lang, whitelist) {
+        let want_len = match (spec.kind, mrz) {
+            (FieldKind::DocumentNumber, Some(m)) => layout.number_len(m.issuing_state()),
+            _ => None,
+        };
+        let read = match read_field(reader, &line, spec.kind, spec.lang, whitelist, want_len) {
             Ok(t) => t,
             Err(ReadFailure(code)) => {
                 out.push(
@@ -776,6 +817,63 @@ pub fn read(
     });
     out.push(names_across_scripts(&fields));
     fields
+}
+
+/// Reads one field's crop. Where the field's length is fixed and the first read has another
+/// (Tesseract's LSTM invents a repeated digit or a leading 1 on some tight crops of numbers,
+/// read as one word), it asks again as a line, then as a word with a wider white border, and
+/// keeps the first read of the right length; failing that, the first read.
+fn read_field(
+    reader: &dyn LineReader,
+    line: &GreyLine<'_>,
+    kind: FieldKind,
+    lang: Lang,
+    whitelist: Option<&str>,
+    want_len: Option<usize>,
+) -> Result<LineText, ReadFailure> {
+    let first = reader.read_line(line, lang, whitelist)?;
+    let Some(n) = want_len else {
+        return Ok(first);
+    };
+    let fits =
+        |t: &LineText| normalise(kind, lang, &t.text).is_some_and(|v| v.chars().count() == n);
+    if fits(&first) {
+        return Ok(first);
+    }
+    let as_line = reader.read_line_as(line, lang, whitelist, Segmentation::Line)?;
+    if fits(&as_line) {
+        return Ok(as_line);
+    }
+    if let Some((w, h, px)) = widen(line, RETRY_BORDER) {
+        let wide = GreyLine {
+            width: w,
+            height: h,
+            pixels: &px,
+        };
+        let as_word = reader.read_line_as(&wide, lang, whitelist, Segmentation::Field)?;
+        if fits(&as_word) {
+            return Ok(as_word);
+        }
+    }
+    Ok(first)
+}
+
+/// The extra white border of a re-read crop, px.
+const RETRY_BORDER: usize = 8;
+
+/// `line` with `border` more white pixels on every side; `None` for a malformed line.
+fn widen(line: &GreyLine<'_>, border: usize) -> Option<(usize, usize, Vec<u8>)> {
+    let (w, h) = (line.width, line.height);
+    if w.checked_mul(h)? != line.pixels.len() {
+        return None;
+    }
+    let (ow, oh) = (w + 2 * border, h + 2 * border);
+    let mut out = vec![255u8; ow.checked_mul(oh)?];
+    for (y, row) in line.pixels.chunks(w.max(1)).enumerate() {
+        let at = (y + border) * ow + border;
+        out.get_mut(at..at + w)?.copy_from_slice(row);
+    }
+    Some((ow, oh, out))
 }
 
 fn push_not_performed(out: &mut Vec<Check>, code: ReasonCode) {
@@ -973,6 +1071,116 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
     use proptest::prelude::*;
+
+    /// A reader that answers from a script: what it reads for (segmentation, crop width).
+    #[derive(Debug)]
+    struct Scripted {
+        answers: Vec<(Segmentation, usize, &'static str)>,
+        asked: std::sync::Mutex<Vec<(Segmentation, usize)>>,
+    }
+
+    impl LineReader for Scripted {
+        fn read_line_as(
+            &self,
+            line: &GreyLine<'_>,
+            _lang: Lang,
+            _whitelist: Option<&str>,
+            segmentation: Segmentation,
+        ) -> Result<LineText, ReadFailure> {
+            self.asked.lock().unwrap().push((segmentation, line.width));
+            let text = self
+                .answers
+                .iter()
+                .find(|(s, w, _)| *s == segmentation && *w == line.width)
+                .map_or("", |a| a.2);
+            Ok(LineText {
+                text: text.to_owned(),
+                confidence: 0.5,
+            })
+        }
+    }
+
+    #[test]
+    fn a_number_of_the_wrong_length_is_read_again() {
+        let px = vec![255u8; 20 * 10];
+        let line = GreyLine {
+            width: 20,
+            height: 10,
+            pixels: &px,
+        };
+        let wide = 20 + 2 * RETRY_BORDER;
+        let reader = |answers| Scripted {
+            answers,
+            asked: std::sync::Mutex::new(Vec::new()),
+        };
+        let read = |r: &Scripted, len| {
+            read_field(
+                r,
+                &line,
+                FieldKind::DocumentNumber,
+                Lang::French,
+                Some(DIGITS),
+                len,
+            )
+            .unwrap()
+            .text
+        };
+        // Right length at once: one read.
+        let r = reader(vec![(Segmentation::Field, 20, "123456789")]);
+        assert_eq!(read(&r, Some(9)), "123456789");
+        assert_eq!(r.asked.lock().unwrap().len(), 1);
+        // A doubled digit: the line reading has the right length.
+        let r = reader(vec![
+            (Segmentation::Field, 20, "1234556789"),
+            (Segmentation::Line, 20, "123456789"),
+        ]);
+        assert_eq!(read(&r, Some(9)), "123456789");
+        // Then the word reading of the wider crop.
+        let r = reader(vec![
+            (Segmentation::Field, 20, "1123456789"),
+            (Segmentation::Line, 20, "11234567899"),
+            (Segmentation::Field, wide, "123456789"),
+        ]);
+        assert_eq!(read(&r, Some(9)), "123456789");
+        // None fits: the first read stands; no fixed length: no second opinion.
+        let r = reader(vec![(Segmentation::Field, 20, "12345")]);
+        assert_eq!(read(&r, Some(9)), "12345");
+        assert_eq!(r.asked.lock().unwrap().len(), 3);
+        let r = reader(vec![(Segmentation::Field, 20, "12345")]);
+        assert_eq!(read(&r, None), "12345");
+        assert_eq!(r.asked.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn widening_keeps_the_pixels_and_refuses_a_malformed_line() {
+        let px = [0u8, 1, 2, 3, 4, 5];
+        let line = GreyLine {
+            width: 3,
+            height: 2,
+            pixels: &px,
+        };
+        let (w, h, out) = widen(&line, 2).unwrap();
+        assert_eq!((w, h), (7, 6));
+        assert_eq!(&out[2 * 7 + 2..2 * 7 + 5], &[0, 1, 2]);
+        assert_eq!(&out[3 * 7 + 2..3 * 7 + 5], &[3, 4, 5]);
+        assert_eq!(out.iter().filter(|v| **v == 255).count(), 7 * 6 - 6);
+        let bad = GreyLine {
+            width: 4,
+            height: 2,
+            pixels: &px,
+        };
+        assert!(widen(&bad, 2).is_none());
+    }
+
+    #[test]
+    fn number_alphabets_and_lengths_per_issuer() {
+        assert_eq!(Layout::AlgerianId.number_chars("DZA"), DIGITS);
+        assert_eq!(Layout::Td3Passport.number_chars("DZA"), DIGITS);
+        assert!(!Layout::FrenchId.number_chars("FRA").contains('O'));
+        assert!(Layout::Td3Passport.number_chars("UTO").contains('O'));
+        assert_eq!(Layout::FrenchId.number_len("FRA"), Some(9));
+        assert_eq!(Layout::Td3Passport.number_len("UTO"), None);
+    }
 
     #[test]
     fn dates_in_every_printed_form() {

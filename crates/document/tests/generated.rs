@@ -45,7 +45,7 @@ fn viz_engine() -> &'static document::Engine {
     E.get_or_init(|| {
         let reader = ocr::TesseractReader::new(&ocr::Config {
             handles: 1,
-            ..ocr::Config::default()
+            tessdata: ocr::CHECKOUT_TESSDATA.into(),
         })
         .expect("Tesseract and its ara, fra, Arabic models (scripts/setup.d/47-ocr.sh)");
         document::Engine::new(&generator().fonts().ocrb)

@@ -396,6 +396,10 @@ pub struct FaceEvidence<'a> {
     pub selfie: Option<&'a [u8]>,
     /// The portrait cropped from (or the photo of) the document's image page.
     pub document_photo: Option<&'a [u8]>,
+    /// The portrait the document reader cut from the rectified page (upright, the page's
+    /// perspective undone): analysed in place of `document_photo`, which stays the fallback
+    /// where no face is found in it.
+    pub document_portrait: Option<&'a Image>,
     /// The chip's DG2 portrait (JPEG or JPEG 2000), as extracted by `emrtd`.
     pub chip_photo: Option<&'a [u8]>,
 }
@@ -406,6 +410,10 @@ impl fmt::Debug for FaceEvidence<'_> {
         f.debug_struct("FaceEvidence")
             .field("selfie_bytes", &len(self.selfie))
             .field("document_photo_bytes", &len(self.document_photo))
+            .field(
+                "document_portrait",
+                &self.document_portrait.map(|i| (i.width(), i.height())),
+            )
             .field("chip_photo_bytes", &len(self.chip_photo))
             .finish()
     }
@@ -606,14 +614,35 @@ impl FaceEngine {
             (Role::DocumentPhoto, evidence.document_photo),
             (Role::ChipPhoto, evidence.chip_photo),
         ];
+        let mut from_portrait = false;
         let analyses: Vec<(Role, Option<Result<Analysis, FaceError>>)> = photos
             .iter()
-            .map(|&(role, bytes)| (role, bytes.map(|b| self.analyse(b, role))))
+            .map(|&(role, bytes)| {
+                let portrait = evidence
+                    .document_portrait
+                    .filter(|_| role == Role::DocumentPhoto)
+                    .map(|img| self.analyse_image(img, role))
+                    .filter(|a| a.as_ref().is_ok_and(|a| a.subject.is_some()));
+                from_portrait |= portrait.is_some();
+                (
+                    role,
+                    portrait.or_else(|| bytes.map(|b| self.analyse(b, role))),
+                )
+            })
             .collect();
         let mut checks = Vec::new();
         for (role, a) in &analyses {
             if let Some(a) = a {
-                checks.push(quality_check(*role, a));
+                let mut check = quality_check(*role, a);
+                if *role == Role::DocumentPhoto {
+                    let source = if from_portrait {
+                        "document_portrait"
+                    } else {
+                        "document_photo"
+                    };
+                    check.evidence.insert("source", source);
+                }
+                checks.push(check);
             }
         }
         let find = |role: Role| {

@@ -106,12 +106,48 @@ fn development_set_figures() {
 }
 
 #[test]
+fn the_document_readers_portrait_is_used_where_it_holds_a_face() {
+    let e = common::engine();
+    let selfie = common::photo("img1.jpg");
+    let page = common::photo("img2.jpg");
+    let portrait = imaging::decode(&page, &imaging::Limits::default()).unwrap();
+    let document = |portrait: Option<&Image>| {
+        let checks = e.verify(&FaceEvidence {
+            selfie: Some(&selfie),
+            document_photo: Some(&page),
+            document_portrait: portrait,
+            chip_photo: None,
+        });
+        let quality = checks
+            .iter()
+            .find(|c| c.check == "face.quality.document")
+            .unwrap()
+            .clone();
+        let matched = checks
+            .iter()
+            .find(|c| c.check == "face.selfie_vs_document")
+            .unwrap()
+            .clone();
+        (quality, matched)
+    };
+    let (q, m) = document(Some(&portrait));
+    assert_eq!(q.evidence.get("source").unwrap(), "document_portrait");
+    assert_eq!(m.status, Status::Pass, "{}", m.reason);
+    // A crop without a face (here: blank) falls back to the photo as uploaded.
+    let blank = Image::from_rgb8(200, 260, vec![200; 200 * 260 * 3], ImageFormat::Jpeg).unwrap();
+    let (q, m) = document(Some(&blank));
+    assert_eq!(q.evidence.get("source").unwrap(), "document_photo");
+    assert_eq!(m.status, Status::Pass, "{}", m.reason);
+}
+
+#[test]
 fn same_person_matches_and_others_do_not() {
     let e = common::engine();
     let ev = FaceEvidence {
         selfie: Some(&common::photo("img1.jpg")),
         document_photo: Some(&common::photo("img2.jpg")),
         chip_photo: Some(&common::photo("img3.jpg")),
+        document_portrait: None,
     };
     let checks = e.verify(&ev);
     let names: Vec<&str> = checks.iter().map(|c| c.check.as_ref()).collect();
@@ -176,6 +212,7 @@ fn selfie_matches_a_jpeg2000_chip_portrait() {
         selfie: Some(&common::photo("img1.jpg")),
         document_photo: Some(&common::photo("img17.jpg")),
         chip_photo: Some(&chip),
+        document_portrait: None,
     };
     let checks = e.verify(&ev);
     let get = |name: &str| checks.iter().find(|c| c.check == name).unwrap();

@@ -93,7 +93,7 @@ proptest! {
         bytes in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
         let e = engine(&seed, DetectorKind::ShortRange);
-        let checks = e.verify(&FaceEvidence { selfie: Some(&bytes), document_photo: Some(&bytes), chip_photo: None });
+        let checks = e.verify(&FaceEvidence { selfie: Some(&bytes), document_photo: Some(&bytes), chip_photo: None, document_portrait: None });
         prop_assert_eq!(checks.len(), 5);
         // Nothing undecodable passes.
         prop_assert!(checks.iter().all(|c| c.status != Status::Pass));

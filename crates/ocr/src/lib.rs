@@ -7,7 +7,10 @@
 //! the field type allows.
 //!
 //! **Tessdata** is injected ([`Config::tessdata`]); the only default is Debian's
-//! [`DEFAULT_TESSDATA`], documented, never searched for.
+//! [`DEFAULT_TESSDATA`], documented, never searched for. `scripts/setup` writes a better one to
+//! `target/tessdata/` ([`CHECKOUT_TESSDATA`]): the pinned `ara` model of the tessdata
+//! repository (LSTM `best` weights as integers) beside Debian's `fra` and `Arabic`; Debian's own
+//! `ara` is the `fast` one, which read fewer of the benchmark's Arabic names.
 //!
 //! **Threads.** Tesseract handles are not `Sync`: each lives in a `Mutex`, a small pool per
 //! language ([`Config::handles`]), so a call blocks only while every handle of its language is
@@ -26,11 +29,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-use document::viz::{GreyLine, Lang, LineReader, LineText, ReadFailure};
+use document::viz::{GreyLine, Lang, LineReader, LineText, ReadFailure, Segmentation};
 use leptess::{LepTess, Variable};
 
 /// Debian's tessdata directory (packages `tesseract-ocr-ara`, `-fra`, `-script-arab`).
 pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
+
+/// The tessdata directory `scripts/setup` writes in this checkout (`models/models.toml`,
+/// `[[tessdata]]`): what the tests, the benchmark and `scripts/start` use.
+pub const CHECKOUT_TESSDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/tessdata");
 
 /// Errors of the OCR adapter, each with a stable [`Error::code`].
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +191,7 @@ impl TesseractReader {
         line: &GreyLine<'_>,
         lang: Lang,
         whitelist: Option<&str>,
+        segmentation: Segmentation,
     ) -> Result<LineText, Error> {
         let pool = match lang {
             Lang::French => &self.french,
@@ -201,7 +209,11 @@ impl TesseractReader {
         // A field that cannot hold a space (document number, sex) is one word: page
         // segmentation mode 8. As a line (mode 7) the LSTM doubled a digit in a fifth of the
         // benchmark's document numbers ("2993440989" for 293440989); as a word it did not.
-        t.set_variable(Variable::TesseditPagesegMode, psm(whitelist))
+        let mode = match segmentation {
+            Segmentation::Field => psm(whitelist),
+            Segmentation::Line => "7",
+        };
+        t.set_variable(Variable::TesseditPagesegMode, mode)
             .map_err(|_| Error::Setting)?;
         t.set_image_from_mem(&pgm).map_err(|_| Error::Image)?;
         // The crops are at 10 px/mm: 254 dots per inch. (Scaling them up, bilinear or not,
@@ -220,13 +232,14 @@ impl TesseractReader {
 }
 
 impl LineReader for TesseractReader {
-    fn read_line(
+    fn read_line_as(
         &self,
         line: &GreyLine<'_>,
         lang: Lang,
         whitelist: Option<&str>,
+        segmentation: Segmentation,
     ) -> Result<LineText, ReadFailure> {
-        self.run(line, lang, whitelist)
+        self.run(line, lang, whitelist, segmentation)
             .map_err(|e| ReadFailure(e.code()))
     }
 }

@@ -55,12 +55,40 @@ impl Inputs {
     }
 }
 
+/// What an engine derived for the engines after it in the pipeline, in memory only: never
+/// stored, dropped with the run.
+#[derive(Default)]
+pub struct Derived {
+    /// The portrait the document engine cut from the rectified front (for the face engine).
+    pub document_portrait: Option<imaging::Image>,
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Derived")
+            .field(
+                "document_portrait",
+                &self
+                    .document_portrait
+                    .as_ref()
+                    .map(|i| (i.width(), i.height())),
+            )
+            .finish()
+    }
+}
+
 /// One engine.
 pub trait Engine: Send + Sync {
     /// Its name (one of [`ENGINES`]).
     fn name(&self) -> &'static str;
     /// Its checks on `inputs`.
     fn run(&self, inputs: &Inputs) -> Vec<Check>;
+    /// Its checks on `inputs` with what the engines before it derived, adding what it derives.
+    /// The pipeline calls this; an engine that neither reads nor leaves anything keeps `run`.
+    fn run_with(&self, inputs: &Inputs, derived: &mut Derived) -> Vec<Check> {
+        let _ = derived;
+        self.run(inputs)
+    }
 }
 
 /// The MRZ engine: the MRZ the SDK read (ICAO 9303 Parts 3–5).
@@ -203,6 +231,10 @@ impl Engine for FaceEngine {
     }
 
     fn run(&self, inputs: &Inputs) -> Vec<Check> {
+        self.run_with(inputs, &mut Derived::default())
+    }
+
+    fn run_with(&self, inputs: &Inputs, derived: &mut Derived) -> Vec<Check> {
         let dg2 = inputs
             .get("chip/dg2")
             .and_then(|b| emrtd::lds::Dg2::parse(b).ok());
@@ -213,6 +245,7 @@ impl Engine for FaceEngine {
         self.0.verify(&face::FaceEvidence {
             selfie: inputs.get("selfie"),
             document_photo: inputs.get("document/front"),
+            document_portrait: derived.document_portrait.as_ref(),
             chip_photo,
         })
     }
@@ -234,6 +267,10 @@ impl Engine for DocumentEngine {
     }
 
     fn run(&self, inputs: &Inputs) -> Vec<Check> {
+        self.run_with(inputs, &mut Derived::default())
+    }
+
+    fn run_with(&self, inputs: &Inputs, derived: &mut Derived) -> Vec<Check> {
         let Some(front) = inputs.get("document/front") else {
             return vec![Check::not_performed(
                 "document.geometry",
@@ -257,14 +294,18 @@ impl Engine for DocumentEngine {
             secs / 60 % 60,
             secs % 60
         );
-        self.0
-            .read(&document::Input {
-                front,
-                back: inputs.get("document/back"),
-                today,
-                now_exif: &now,
-            })
-            .checks
+        let report = self.0.read(&document::Input {
+            front,
+            back: inputs.get("document/back"),
+            today,
+            now_exif: &now,
+        });
+        // The source format only labels the face engine's evidence: the crop's pixels came
+        // from the uploaded front, which the reader decoded as JPEG.
+        derived.document_portrait = report.face.and_then(|(w, h, rgb)| {
+            imaging::Image::from_rgb8(w, h, rgb, imaging::ImageFormat::Jpeg).ok()
+        });
+        report.checks
     }
 }
 
@@ -453,8 +494,9 @@ pub struct Outcome {
     pub checks: Vec<Check>,
 }
 
-/// Runs every engine (an engine that panics becomes one `error` check), then the risk engine
-/// under `policy`.
+/// Runs every engine in order (an engine that panics becomes one `error` check), each seeing
+/// what the ones before it derived (the document's portrait for the face engine), then the
+/// risk engine under `policy`.
 #[must_use]
 pub fn run(
     engines: &[Box<dyn Engine>],
@@ -463,8 +505,11 @@ pub fn run(
     behaviour: Behaviour,
 ) -> Outcome {
     let mut per_engine = Vec::new();
+    let mut derived = Derived::default();
     for e in engines {
-        let checks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.run(inputs)))
+        let checks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            e.run_with(inputs, &mut derived)
+        }))
             .unwrap_or_else(|_| {
                 tracing::error!(engine = e.name(), verification = %inputs.verification, "engine panicked");
                 vec![Check::new(

@@ -1021,6 +1021,34 @@ async fn the_face_engine_matches_the_selfie_against_the_document() {
     h.shutdown().await;
 }
 
+/// The selfie is matched against the portrait the document engine cut from the rectified page
+/// (not against the whole photo): the same person passes, another fails, and the document
+/// photo's quality check names its source.
+#[tokio::test]
+async fn the_selfie_is_matched_against_the_portrait_the_document_reader_cut() {
+    let dir = models_dir();
+    let h = start(Backend::Sqlite, "portrait", |c| c.models.dir = Some(dir)).await;
+    let page = common::document_jpeg_of(&deepface("img1.jpg"));
+    for (selfie, same) in [("img2.jpg", true), ("img3.jpg", false)] {
+        let (id, token, _) = h.create().await;
+        for (slot, photo) in [
+            ("selfie", deepface(selfie)),
+            ("document/front", page.clone()),
+        ] {
+            let r = h.put(&id, slot, &token, "image/jpeg", photo).await;
+            assert_eq!(r.status(), 201, "{slot}: {}", r.text().await.unwrap());
+        }
+        h.submit(&id, &token).await;
+        let v = h.wait_decided(&id).await;
+        assert_eq!(check(&v, "document.geometry")["status"], "pass", "{v:#}");
+        let q = check(&v, "face.quality.document");
+        assert_eq!(q["evidence"]["source"], "document_portrait", "{q:#}");
+        let m = check(&v, "face.selfie_vs_document");
+        assert_eq!(m["status"], if same { "pass" } else { "fail" }, "{m:#}");
+    }
+    h.shutdown().await;
+}
+
 /// A model file altered by one byte stops the start, naming the file.
 #[tokio::test]
 async fn an_altered_model_file_stops_the_start() {

@@ -294,8 +294,17 @@ pub fn mrz_chip_policy(config: &Config) {
 /// for the document engine, with phone EXIF of that morning.
 #[allow(dead_code)]
 pub fn document_jpeg() -> Vec<u8> {
+    document_jpeg_with(docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 3).unwrap())
+}
+
+/// The same page, its portrait printed from `face` (a JPEG).
+#[allow(dead_code)]
+pub fn document_jpeg_of(face: &[u8]) -> Vec<u8> {
+    document_jpeg_with(docgen::FaceSet::from_jpegs([face]).unwrap())
+}
+
+fn document_jpeg_with(faces: docgen::FaceSet) -> Vec<u8> {
     let today = mrz::Date::new(2026, 11, 23).unwrap();
-    let faces = docgen::FaceSet::load_dir(&docgen::FaceSet::default_dir(), 3).unwrap();
     let g = docgen::Generator::new(docgen::Fonts::system().unwrap(), faces, today).unwrap();
     let spec = docgen::Spec {
         kind: docgen::DocKind::Passport,
