@@ -57,6 +57,28 @@ if command -v systemd-analyze >/dev/null; then
   systemd-analyze security --offline=yes --threshold=20 "$work/unit/idverify.service" | tail -1
 fi
 
+echo "deploy lint: the Dockerfile's pinned packages are models/models.toml's"
+python3 - <<'PY'
+import re, sys, tomllib
+docker = open("deploy/Dockerfile").read()
+args = dict(re.findall(r"^ARG ([A-Z0-9_]+)=(\S+)$", docker, re.M))
+m = tomllib.load(open("models/models.toml", "rb"))
+rt = m["runtime"]
+ara = next(t for t in m["tessdata"] if t["name"] == "tesseract_ara")
+want = {
+    "ORT_VERSION": rt["version"], "ORT_WHEEL": rt["archive"],
+    "ORT_WHEEL_SHA256": rt["archive_sha256"], "ORT_LIB": rt["file"],
+    "ORT_LIB_SHA256": rt["sha256"],
+    "ARA_PACKAGE": f'{ara["package"]}@{ara["version"]}', "ARA_ARCHIVE": ara["archive"],
+    "ARA_ARCHIVE_SHA256": ara["archive_sha256"], "ARA_SOURCE": ara["path"],
+    "ARA_SOURCE_SHA256": ara["source_sha256"], "ARA_SHA256": ara["sha256"],
+}
+bad = [f"{k}: Dockerfile {args.get(k)!r}, models.toml {v!r}" for k, v in want.items() if args.get(k) != v]
+if bad:
+    print("deploy lint: deploy/Dockerfile disagrees with models/models.toml:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+PY
+
 echo "deploy lint: sh -n deploy/*.sh"
 for s in deploy/*.sh; do sh -n "$s"; done
 echo "deploy lint: all deployment files passed"

@@ -81,7 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut viz_by_kind: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     // Per attack: samples flagged by any document check.
     let mut attack_any: BTreeMap<&str, u32> = BTreeMap::new();
-    // Samples a VIZ check sent to review (`viz_low_confidence`, a warning): genuine, edited.
+    // Samples a VIZ check sent to review (a warning: `viz_low_confidence`, or
+    // `viz_mrz_near_match` for a name one letter off the MRZ read without confidence): genuine,
+    // edited.
     let (mut review_genuine, mut review_edited, mut edited_flagged) = (0u32, 0u32, 0u32);
     let now = "2026:12:01 23:59:00";
     let mut lat = Vec::new();
@@ -180,7 +182,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let low_confidence = r
             .checks
             .iter()
-            .any(|c| c.reason.as_str() == "viz_low_confidence" && c.status == Status::Warn);
+            .any(|c| c.check.starts_with("document.viz_") && c.status == Status::Warn);
         if spec.attack.is_none() && low_confidence {
             review_genuine += 1;
         }
@@ -308,7 +310,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let edited_n = attack_hits.get("edited_text").map_or(0, |e| e.1);
     println!(
-        "VIZ low-confidence review: genuine {review_genuine}/{genuine} = {:.1} %; edited_text {review_edited}/{edited_n}; edited_text failed or sent to review {edited_flagged}/{edited_n} = {:.1} %",
+        "VIZ warnings (review): genuine {review_genuine}/{genuine} = {:.1} %; edited_text {review_edited}/{edited_n}; edited_text failed or sent to review {edited_flagged}/{edited_n} = {:.1} %",
         100.0 * f64::from(review_genuine) / f64::from(genuine.max(1)),
         100.0 * f64::from(edited_flagged) / f64::from(edited_n.max(1))
     );

@@ -31,8 +31,12 @@ impl LineReader for Saving {
         let t = self.inner.read_line_as(line, lang, whitelist, segmentation);
         if let Ok(t) = &t {
             println!(
-                "  crop {:04} {}x{} -> {:?}",
-                *n, line.width, line.height, t.text
+                "  crop {:04} {}x{} {} -> {:?}",
+                *n,
+                line.width,
+                line.height,
+                lang.script(),
+                t.text
             );
         }
         t

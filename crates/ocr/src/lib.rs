@@ -212,6 +212,8 @@ impl TesseractReader {
         let mode = match segmentation {
             Segmentation::Field => psm(whitelist),
             Segmentation::Line => "7",
+            Segmentation::Raw => "13",
+            Segmentation::Char => "10",
         };
         t.set_variable(Variable::TesseditPagesegMode, mode)
             .map_err(|_| Error::Setting)?;
