@@ -860,11 +860,11 @@ pub fn read(
 
 /// Reads one field's crop, segmented as [`FieldKind::segmentation`] says. A read that holds
 /// nothing (Tesseract's layout pass took an Arabic line for noise: 7 of 164 names on the
-/// training seeds) is asked again the other way.
-/// Where the field's length is fixed and the read has another (Tesseract's LSTM invents a
-/// repeated digit or a leading 1 on some tight crops of numbers, read as one word), it asks
-/// again as a line, then as a word with a wider white border, and keeps the first read of the
-/// right length; failing that, the first read.
+/// training seeds) is asked again the other way. Where the field's length is fixed and the
+/// read has another (Tesseract's LSTM invents a repeated digit or a leading 1 on some tight
+/// crops of numbers, read as one word), it asks again as a line, then as a word with a wider
+/// white border, and keeps the first read of the right length; failing that, the first read.
+/// A code's look-alike characters are then settled glyph by glyph ([`settle_confusions`]).
 fn read_field(
     reader: &dyn LineReader,
     line: &GreyLine<'_>,
@@ -916,7 +916,7 @@ fn settle_confusions(
         if choices.chars().count() < 2 {
             continue;
         }
-        let Some((w, h, px)) = cut_columns(line, x0, x1, GLYPH_BORDER) else {
+        let Some((w, h, px)) = bordered(line, x0, x1, GLYPH_BORDER, 0) else {
             continue;
         };
         let glyph = GreyLine {
@@ -970,28 +970,6 @@ fn glyph_columns(line: &GreyLine<'_>) -> Vec<(usize, usize)> {
     runs
 }
 
-/// Columns `x0..x1` of `line`, every row, with `border` white pixels left and right; `None`
-/// for a malformed line or an empty range.
-fn cut_columns(
-    line: &GreyLine<'_>,
-    x0: usize,
-    x1: usize,
-    border: usize,
-) -> Option<(usize, usize, Vec<u8>)> {
-    let (w, h) = (line.width, line.height);
-    if w.checked_mul(h)? != line.pixels.len() || x0 >= x1 || x1 > w {
-        return None;
-    }
-    let ow = x1 - x0 + 2 * border;
-    let mut out = vec![255u8; ow.checked_mul(h)?];
-    for (y, row) in line.pixels.chunks(w).enumerate() {
-        let at = y * ow + border;
-        out.get_mut(at..at + (x1 - x0))?
-            .copy_from_slice(row.get(x0..x1)?);
-    }
-    Some((ow, h, out))
-}
-
 /// A field's read as a whole: segmented as [`FieldKind::segmentation`] says, read again when
 /// it is empty or of the wrong length (see [`read_field`]).
 fn read_whole(
@@ -1041,15 +1019,28 @@ const RETRY_BORDER: usize = 8;
 
 /// `line` with `border` more white pixels on every side; `None` for a malformed line.
 fn widen(line: &GreyLine<'_>, border: usize) -> Option<(usize, usize, Vec<u8>)> {
+    bordered(line, 0, line.width, border, border)
+}
+
+/// Columns `x0..x1` of `line`, every row, with `bx` white pixels left and right and `by` above
+/// and below; `None` for a malformed line or an empty range.
+fn bordered(
+    line: &GreyLine<'_>,
+    x0: usize,
+    x1: usize,
+    bx: usize,
+    by: usize,
+) -> Option<(usize, usize, Vec<u8>)> {
     let (w, h) = (line.width, line.height);
-    if w.checked_mul(h)? != line.pixels.len() {
+    if w.checked_mul(h)? != line.pixels.len() || x0 >= x1 || x1 > w {
         return None;
     }
-    let (ow, oh) = (w + 2 * border, h + 2 * border);
+    let (ow, oh) = (x1 - x0 + 2 * bx, h + 2 * by);
     let mut out = vec![255u8; ow.checked_mul(oh)?];
-    for (y, row) in line.pixels.chunks(w.max(1)).enumerate() {
-        let at = (y + border) * ow + border;
-        out.get_mut(at..at + w)?.copy_from_slice(row);
+    for (y, row) in line.pixels.chunks(w).enumerate() {
+        let at = (y + by) * ow + bx;
+        out.get_mut(at..at + (x1 - x0))?
+            .copy_from_slice(row.get(x0..x1)?);
     }
     Some((ow, oh, out))
 }
@@ -1416,18 +1407,18 @@ mod tests {
         };
         assert_eq!(glyph_columns(&line), vec![(0, 3)]);
         assert_eq!(
-            cut_columns(&line, 1, 2, 1),
+            bordered(&line, 1, 2, 1, 0),
             Some((3, 2, vec![255, 255, 255, 255, 0, 255]))
         );
-        assert_eq!(cut_columns(&line, 2, 2, 1), None);
-        assert_eq!(cut_columns(&line, 1, 4, 1), None);
+        assert_eq!(bordered(&line, 2, 2, 1, 0), None);
+        assert_eq!(bordered(&line, 1, 4, 1, 0), None);
         let bad = GreyLine {
             width: 4,
             height: 2,
             pixels: &px,
         };
         assert!(glyph_columns(&bad).is_empty());
-        assert_eq!(cut_columns(&bad, 0, 1, 1), None);
+        assert_eq!(bordered(&bad, 0, 1, 1, 0), None);
     }
 
     #[test]
