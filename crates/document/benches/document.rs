@@ -39,6 +39,26 @@ fn bench(c: &mut Criterion) {
         b.iter(|| document::Engine::new(&g.fonts().ocrb).unwrap());
     });
     group.finish();
+
+    // An Arabic read checked against its drawing: one the drawing explains (the dot-sibling
+    // pass only), and one missing the first letter of a stacked ligature (the beam search).
+    let font = document::synth::ArabicFont::new(g.fonts().arabic.clone()).unwrap();
+    #[allow(clippy::cast_possible_truncation)]
+    let px = (document::viz::ARABIC_FACE_MM * 10.0) as f32;
+    let (w, h, crop) = document::synth::draw(&font, "سمير", px, 5).unwrap();
+    let line = document::viz::GreyLine {
+        width: w,
+        height: h,
+        pixels: &crop,
+    };
+    let mut group = c.benchmark_group("arabic_by_synthesis");
+    group.sample_size(20);
+    for (name, read) in [("read_explained", "سمير"), ("letter_dropped", "مير")] {
+        group.bench_function(name, |b| {
+            b.iter(|| document::synth::settle(&font, &line, px, read).unwrap());
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

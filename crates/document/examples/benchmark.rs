@@ -74,6 +74,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tessdata: ocr::CHECKOUT_TESSDATA.into(),
         })?;
         engine = engine.with_reader(std::sync::Arc::new(reader));
+        if std::env::var_os("NO_SYNTH").is_none() {
+            let font = document::synth::ArabicFont::new(g.fonts().arabic.clone())
+                .ok_or("the Arabic face")?;
+            engine = engine.with_arabic_font(font);
+        }
     }
     // Per (script, field type): (exact, total); per difficulty: (exact, total).
     let mut viz_exact: BTreeMap<(&str, &str), (u32, u32)> = BTreeMap::new();

@@ -62,7 +62,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dir,
         n: reader_n.clone(),
     };
-    let engine = document::Engine::new(&g.fonts().ocrb)?.with_reader(Arc::new(reader));
+    let mut engine = document::Engine::new(&g.fonts().ocrb)?.with_reader(Arc::new(reader));
+    if std::env::var_os("NO_SYNTH").is_none() {
+        let font =
+            document::synth::ArabicFont::new(g.fonts().arabic.clone()).ok_or("the Arabic face")?;
+        engine = engine.with_arabic_font(font);
+    }
     for s in seed..seed + count {
         let mut spec = docgen::Generator::mixed_spec(s);
         spec.attack = None;

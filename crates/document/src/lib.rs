@@ -26,6 +26,7 @@ pub mod forensics;
 pub mod geometry;
 pub mod mrzocr;
 pub mod raster;
+pub mod synth;
 pub mod viz;
 
 use checks::{Check, Evidence, ReasonCode, Status, reason};
@@ -190,6 +191,7 @@ pub struct Engine {
     pub thresholds: Thresholds,
     limits: imaging::Limits,
     reader: Option<std::sync::Arc<dyn viz::LineReader>>,
+    arabic: Option<std::sync::Arc<synth::ArabicFont>>,
 }
 
 struct Side {
@@ -238,6 +240,7 @@ impl Engine {
             thresholds: Thresholds::default(),
             limits: imaging::Limits::default(),
             reader: None,
+            arabic: None,
         })
     }
 
@@ -246,6 +249,14 @@ impl Engine {
     #[must_use]
     pub fn with_reader(mut self, reader: std::sync::Arc<dyn viz::LineReader>) -> Engine {
         self.reader = Some(reader);
+        self
+    }
+
+    /// The engine checking its Arabic reads against their drawing in `font`, the templates'
+    /// Arabic face ([`synth`]); without it the OCR's Arabic reads stand as they are.
+    #[must_use]
+    pub fn with_arabic_font(mut self, font: synth::ArabicFont) -> Engine {
+        self.arabic = Some(std::sync::Arc::new(font));
         self
     }
 
@@ -352,6 +363,7 @@ impl Engine {
         self.authenticity(&front, input, &mut report.checks);
         report.viz = viz::read(
             self.reader.as_deref(),
+            self.arabic.as_deref(),
             &front.doc.luma(),
             report.mrz.as_ref(),
             &mut report.checks,

@@ -214,6 +214,7 @@ impl TesseractReader {
             Segmentation::Line => "7",
             Segmentation::Raw => "13",
             Segmentation::Char => "10",
+            Segmentation::Block => "6",
         };
         t.set_variable(Variable::TesseditPagesegMode, mode)
             .map_err(|_| Error::Setting)?;

@@ -410,6 +410,10 @@ pub struct DocumentConfig {
     /// Tesseract handles per language: documents read at once (each Arabic one holds ~30 MB).
     #[serde(default = "default_ocr_handles")]
     pub ocr_handles: usize,
+    /// The templates' Arabic face (Debian `fonts-hosny-amiri`): each Arabic read is drawn again
+    /// in it and checked against the crop. Unreadable while `viz` is on: the start stops.
+    #[serde(default = "default_arabic_font")]
+    pub arabic_font: PathBuf,
 }
 
 impl Default for DocumentConfig {
@@ -419,12 +423,17 @@ impl Default for DocumentConfig {
             viz: true,
             tessdata: default_tessdata(),
             ocr_handles: default_ocr_handles(),
+            arabic_font: default_arabic_font(),
         }
     }
 }
 
 fn default_ocrb_font() -> PathBuf {
     PathBuf::from("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
+}
+
+fn default_arabic_font() -> PathBuf {
+    PathBuf::from(document::synth::AMIRI)
 }
 
 fn default_tessdata() -> PathBuf {

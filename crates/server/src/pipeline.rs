@@ -347,8 +347,19 @@ pub fn document_engine(
             "OMP_THREAD_LIMIT is not set: Tesseract's OpenMP threads slow every document read (set OMP_THREAD_LIMIT=1)"
         );
     }
+    let arabic = std::fs::read(&config.arabic_font)
+        .ok()
+        .and_then(document::synth::ArabicFont::new)
+        .ok_or_else(|| {
+            crate::Error::Config(format!(
+                "document.arabic_font: {} is not a usable Arabic face (install fonts-hosny-amiri, or set [document] viz = false)",
+                config.arabic_font.display()
+            ))
+        })?;
     Ok(Box::new(DocumentEngine(
-        engine.with_reader(Arc::new(reader)),
+        engine
+            .with_reader(Arc::new(reader))
+            .with_arabic_font(arabic),
     )))
 }
 

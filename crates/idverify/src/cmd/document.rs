@@ -2,7 +2,8 @@
 //!
 //! The OCR-B font the MRZ recogniser learns from: `--ocrb FILE`, else `IDVERIFY_OCRB_FONT`,
 //! else Debian's `fonts-ocr-b` (installed by the setup step). The printed visual zone is read by
-//! Tesseract from `--tessdata DIR`, else Debian's tessdata (`--no-viz` skips it).
+//! Tesseract from `--tessdata DIR`, else Debian's tessdata (`--no-viz` skips it), its Arabic
+//! reads checked against their drawing in `IDVERIFY_ARABIC_FONT`, else Debian's Amiri.
 //!
 //! The fields read are printed to standard output for the operator who asked; nothing of them
 //! goes to the log.
@@ -93,6 +94,18 @@ pub fn run(command: DocumentCommand) -> anyhow::Result<ExitCode> {
                     )
                 })?;
                 engine = engine.with_reader(std::sync::Arc::new(reader));
+                let arabic = std::env::var_os("IDVERIFY_ARABIC_FONT")
+                    .map_or_else(|| PathBuf::from(document::synth::AMIRI), PathBuf::from);
+                match std::fs::read(&arabic)
+                    .ok()
+                    .and_then(document::synth::ArabicFont::new)
+                {
+                    Some(font) => engine = engine.with_arabic_font(font),
+                    None => eprintln!(
+                        "warning: no Arabic face at {} (fonts-hosny-amiri; IDVERIFY_ARABIC_FONT): Arabic reads are not checked against their drawing",
+                        arabic.display()
+                    ),
+                }
             }
             let front =
                 std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
