@@ -69,6 +69,43 @@ impl Plane {
         Some((a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy)
     }
 
+    /// Gaussian blur of `sigma` px, separable, edges clamped.
+    pub fn gaussian(&self, sigma: f32) -> Plane {
+        let r = (sigma * 2.5).ceil().max(1.0) as usize;
+        let k: Vec<f32> = (0..=2 * r)
+            .map(|i| {
+                let d = i as f32 - r as f32;
+                (-(d * d) / (2.0 * sigma * sigma)).exp()
+            })
+            .collect();
+        let sum: f32 = k.iter().sum();
+        let k: Vec<f32> = k.iter().map(|v| v / sum).collect();
+        let (w, h) = (self.w, self.h);
+        // Tap i of the kernel reads offset i − r, clamped to 0..n.
+        let tap = |c: usize, i: usize, n: usize| (c + i).saturating_sub(r).min(n.max(1) - 1);
+        let pass = |src: &Plane, horizontal: bool| {
+            let mut v = Vec::with_capacity(w * h);
+            for y in 0..h {
+                for x in 0..w {
+                    let s: f32 = k
+                        .iter()
+                        .enumerate()
+                        .map(|(i, kv)| {
+                            kv * if horizontal {
+                                src.at(tap(x, i, w), y)
+                            } else {
+                                src.at(x, tap(y, i, h))
+                            }
+                        })
+                        .sum();
+                    v.push(s);
+                }
+            }
+            Plane { w, h, v }
+        };
+        pass(&pass(self, true), false)
+    }
+
     /// Box-shrinks by an integer factor.
     pub fn shrink(&self, f: usize) -> Plane {
         let f = f.max(1);

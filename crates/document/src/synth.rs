@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, point};
 
+use crate::raster::Plane;
 use crate::viz::GreyLine;
 
 /// An Arabic typeface a template prints its names in (Debian `fonts-hosny-amiri`'s
@@ -112,7 +113,7 @@ impl<'a> Settler<'a> {
     /// ascent-to-descent height in crop pixels. `None` when the crop is malformed or blank or
     /// the size is out of range.
     pub fn new(font: &'a ArabicFont, line: &GreyLine<'_>, px_height: f32) -> Option<Settler<'a>> {
-        let crop = Ink::from_line(line)?;
+        let crop = ink_of(line)?;
         Some(Settler {
             target: Target::new(&crop)?,
             painter: Painter::new(font, px_height)?,
@@ -128,14 +129,14 @@ impl<'a> Settler<'a> {
     }
 
     /// Settles the OCR's `read`: kept where its drawing explains the crop (but for a letter's
-    /// dots, tried against its siblings), else searched for from it and from `seeds` (other
-    /// reads of the same crop).
-    pub fn settle(&mut self, read: &str, seeds: &[String]) -> Settled {
+    /// dots, tried against its siblings), else searched for from it and from what `seeds`
+    /// gives (other reads of the same crop, asked for only then).
+    pub fn settle(&mut self, read: &str, seeds: impl FnOnce() -> Vec<String>) -> Settled {
         let start = canonical(read);
         let s0 = self.similarity(read);
         let (best, margin) = if s0 < ACCEPT {
             let mut starts = vec![(s0, start.clone())];
-            for seed in seeds {
+            for seed in &seeds() {
                 let c = canonical(seed);
                 if !c.is_empty() && starts.iter().all(|(_, t)| *t != c) {
                     let v = self.similarity(&c);
@@ -170,7 +171,7 @@ pub fn draw(
     let ink = Painter::new(font, px_height)?.paint(text)?;
     let (w, h) = (ink.w + 2 * border, ink.h + 2 * border);
     let mut out = vec![255u8; w.checked_mul(h)?];
-    for (y, row) in ink.px.chunks(ink.w.max(1)).enumerate() {
+    for (y, row) in ink.v.chunks(ink.w.max(1)).enumerate() {
         let at = (y + border) * w + border;
         for (o, v) in out.get_mut(at..at + ink.w)?.iter_mut().zip(row) {
             *o = (255.0 * (1.0 - v)).round().clamp(0.0, 255.0) as u8;
@@ -186,7 +187,7 @@ pub fn settle(
     px_height: f32,
     read: &str,
 ) -> Option<Settled> {
-    Some(Settler::new(font, line, px_height)?.settle(read, &[]))
+    Some(Settler::new(font, line, px_height)?.settle(read, Vec::new))
 }
 
 /// The text a settled read gives: the drawing's where it explains the crop clearly better
@@ -332,117 +333,51 @@ pub fn canonical(read: &str) -> String {
 // Inks.
 
 /// A plane of ink coverage, 0 (paper) to 1.
-#[derive(Debug, Clone)]
-struct Ink {
-    w: usize,
-    h: usize,
-    px: Vec<f32>,
+type Ink = Plane;
+
+/// The crop's ink: darkness, paper (under [`PAPER`]) zeroed; `None` for a malformed, tiny or
+/// blank crop.
+fn ink_of(line: &GreyLine<'_>) -> Option<Ink> {
+    let (w, h) = (line.width, line.height);
+    if w < 4 || h < 4 || w.checked_mul(h)? != line.pixels.len() {
+        return None;
+    }
+    let v: Vec<f32> = line
+        .pixels
+        .iter()
+        .map(|&p| {
+            let ink = 1.0 - f32::from(p) / 255.0;
+            if ink < PAPER { 0.0 } else { ink }
+        })
+        .collect();
+    v.iter().any(|x| *x > 0.0).then_some(Plane { w, h, v })
 }
 
-impl Ink {
-    fn from_line(line: &GreyLine<'_>) -> Option<Ink> {
-        let (w, h) = (line.width, line.height);
-        if w < 4 || h < 4 || w.checked_mul(h)? != line.pixels.len() {
-            return None;
-        }
-        let px: Vec<f32> = line
-            .pixels
-            .iter()
-            .map(|&p| {
-                let ink = 1.0 - f32::from(p) / 255.0;
-                if ink < PAPER { 0.0 } else { ink }
-            })
-            .collect();
-        px.iter().any(|v| *v > 0.0).then_some(Ink { w, h, px })
-    }
+fn norm(ink: &Ink) -> f32 {
+    ink.v.iter().map(|v| v * v).sum::<f32>().sqrt()
+}
 
-    fn at(&self, x: usize, y: usize) -> f32 {
-        self.px.get(y * self.w + x).copied().unwrap_or(0.0)
-    }
+/// The rightmost column holding ink (the start of a right-to-left line).
+fn right_edge(ink: &Ink) -> usize {
+    (0..ink.w)
+        .rev()
+        .find(|&x| (0..ink.h).map(|y| ink.at(x, y)).sum::<f32>() >= 0.5)
+        .unwrap_or(ink.w - 1)
+}
 
-    /// Half the size, each pixel the mean of four.
-    fn halved(&self) -> Ink {
-        let (w, h) = ((self.w / 2).max(1), (self.h / 2).max(1));
-        let mut px = Vec::with_capacity(w * h);
-        for y in 0..h {
-            for x in 0..w {
-                let mut s = 0.0;
-                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                    let (sx, sy) = ((2 * x + dx).min(self.w - 1), (2 * y + dy).min(self.h - 1));
-                    s += self.at(sx, sy);
-                }
-                px.push(s / 4.0);
-            }
-        }
-        Ink { w, h, px }
+/// The ink's mean row. (The row of most ink, the baseline, moved by a dozen rows between
+/// a drawing and its half-resolution copy where the stroke fell across two rows.)
+fn middle(ink: &Ink) -> usize {
+    let (mut sum, mut weighted) = (0.0f32, 0.0f32);
+    for (y, row) in ink.v.chunks(ink.w.max(1)).enumerate() {
+        let s: f32 = row.iter().sum();
+        sum += s;
+        weighted += s * y as f32;
     }
-
-    /// Gaussian blur, separable, edges clamped.
-    fn blurred(&self, sigma: f32) -> Ink {
-        let r = (sigma * 2.5).ceil().max(1.0) as usize;
-        let k: Vec<f32> = (0..=2 * r)
-            .map(|i| {
-                let d = i as f32 - r as f32;
-                (-(d * d) / (2.0 * sigma * sigma)).exp()
-            })
-            .collect();
-        let sum: f32 = k.iter().sum();
-        let k: Vec<f32> = k.iter().map(|v| v / sum).collect();
-        let (w, h) = (self.w, self.h);
-        // Tap i of the kernel reads offset i − r, clamped to 0..n.
-        let tap = |c: usize, i: usize, n: usize| (c + i).saturating_sub(r).min(n - 1);
-        let mut tmp = Vec::with_capacity(w * h);
-        for y in 0..h {
-            for x in 0..w {
-                let s: f32 = k
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kv)| kv * self.at(tap(x, i, w), y))
-                    .sum();
-                tmp.push(s);
-            }
-        }
-        let tmp = Ink { w, h, px: tmp };
-        let mut px = Vec::with_capacity(w * h);
-        for y in 0..h {
-            for x in 0..w {
-                let s: f32 = k
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kv)| kv * tmp.at(x, tap(y, i, h)))
-                    .sum();
-                px.push(s);
-            }
-        }
-        Ink { w, h, px }
-    }
-
-    fn norm(&self) -> f32 {
-        self.px.iter().map(|v| v * v).sum::<f32>().sqrt()
-    }
-
-    /// The rightmost column holding ink (the start of a right-to-left line).
-    fn right_edge(&self) -> usize {
-        (0..self.w)
-            .rev()
-            .find(|&x| (0..self.h).map(|y| self.at(x, y)).sum::<f32>() >= 0.5)
-            .unwrap_or(self.w - 1)
-    }
-
-    /// The ink's mean row. (The row of most ink, the baseline, moved by a dozen rows between
-    /// a drawing and its half-resolution copy where the stroke fell across two rows.)
-    fn middle(&self) -> usize {
-        let (mut sum, mut weighted) = (0.0f32, 0.0f32);
-        for (y, row) in self.px.chunks(self.w.max(1)).enumerate() {
-            let s: f32 = row.iter().sum();
-            sum += s;
-            weighted += s * y as f32;
-        }
-        if sum > 0.0 {
-            (weighted / sum).round() as usize
-        } else {
-            0
-        }
+    if sum > 0.0 {
+        (weighted / sum).round() as usize
+    } else {
+        0
     }
 }
 
@@ -464,13 +399,13 @@ struct Prepared {
 
 impl Prepared {
     fn new(ink: &Ink, sigma: f32) -> Option<Prepared> {
-        let right = ink.right_edge() as isize;
-        let middle = ink.middle() as isize;
-        let ink = ink.blurred(sigma);
-        let norm = ink.norm();
+        let right = right_edge(ink) as isize;
+        let middle = middle(ink) as isize;
+        let ink = ink.gaussian(sigma);
+        let norm = norm(&ink);
         let mut cols = vec![0.0; ink.w];
         let mut rows = vec![0.0; ink.h];
-        for (row, rsum) in ink.px.chunks(ink.w.max(1)).zip(rows.iter_mut()) {
+        for (row, rsum) in ink.v.chunks(ink.w.max(1)).zip(rows.iter_mut()) {
             for (v, csum) in row.iter().zip(cols.iter_mut()) {
                 *csum += v;
                 *rsum += v;
@@ -553,10 +488,10 @@ impl Prepared {
         for y in y0..y1 {
             let c = self
                 .ink
-                .px
+                .v
                 .get((y * cw + x0) as usize..(y * cw + x1) as usize);
             let at = (y - oy) * rw - ox;
-            let rr = r.ink.px.get((at + x0) as usize..(at + x1) as usize);
+            let rr = r.ink.v.get((at + x0) as usize..(at + x1) as usize);
             if let (Some(c), Some(rr)) = (c, rr) {
                 s += c.iter().zip(rr).map(|(a, b)| a * b).sum::<f32>();
             }
@@ -574,7 +509,7 @@ impl Target {
     fn new(crop: &Ink) -> Option<Target> {
         Some(Target {
             full: Prepared::new(crop, SIGMA)?,
-            half: Prepared::new(&crop.halved(), SIGMA / 2.0)?,
+            half: Prepared::new(&crop.shrink(2), SIGMA / 2.0)?,
         })
     }
 
@@ -582,7 +517,7 @@ impl Target {
     /// and ±6 rows (±12 px at full resolution) around the aligned right edges and mean rows: a
     /// letter missing at the start, or a label's remnants above, move them that much.
     fn coarse(&self, render: &Ink) -> (f32, (isize, isize)) {
-        let Some(r) = Prepared::new(&render.halved(), SIGMA / 2.0) else {
+        let Some(r) = Prepared::new(&render.shrink(2), SIGMA / 2.0) else {
             return (0.0, (0, 0));
         };
         self.half.placed(&r, self.half.anchor(&r), 6, 6)
@@ -707,7 +642,7 @@ impl<'a> Painter<'a> {
                 }
             }
         }
-        Some(Ink { w, h, px })
+        Some(Plane { w, h, v: px })
     }
 }
 
@@ -781,7 +716,7 @@ mod tests {
             pixels: &px,
         };
         let mut settler = Settler::new(&font, &line, 57.8).unwrap();
-        let s = settler.settle("أ", &["سم".to_owned(), "امينة".to_owned()]);
+        let s = settler.settle("أ", || vec!["سم".to_owned(), "امينة".to_owned()]);
         assert_eq!(chosen(&s), Some("أمينة"));
         // A dot sibling of one letter is settled even where the read explains the crop.
         let s = settled(&font, "تواتي", "تواني");

@@ -897,15 +897,12 @@ fn redrawn(
     let Some(mut settler) = synth::Settler::new(font, line, (face_mm * PX_PER_MM) as f32) else {
         return read;
     };
-    let seeds: Vec<String> = if settler.similarity(&read.text) < synth::ACCEPT {
+    let settled = settler.settle(&read.text, || {
         reader
             .read_line_as(line, Lang::Arabic, None, Segmentation::Block)
             .map(|b| b.text.lines().map(str::to_owned).collect())
             .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let settled = settler.settle(&read.text, &seeds);
+    });
     match synth::chosen(&settled) {
         Some(text) => {
             drawn.push(name);
