@@ -191,7 +191,7 @@ pub struct Engine {
     pub thresholds: Thresholds,
     limits: imaging::Limits,
     reader: Option<std::sync::Arc<dyn viz::LineReader>>,
-    arabic: Option<std::sync::Arc<synth::ArabicFont>>,
+    arabic: Option<synth::ArabicFont>,
 }
 
 struct Side {
@@ -256,7 +256,7 @@ impl Engine {
     /// Arabic face ([`synth`]); without it the OCR's Arabic reads stand as they are.
     #[must_use]
     pub fn with_arabic_font(mut self, font: synth::ArabicFont) -> Engine {
-        self.arabic = Some(std::sync::Arc::new(font));
+        self.arabic = Some(font);
         self
     }
 
@@ -363,7 +363,7 @@ impl Engine {
         self.authenticity(&front, input, &mut report.checks);
         report.viz = viz::read(
             self.reader.as_deref(),
-            self.arabic.as_deref(),
+            self.arabic.as_ref(),
             &front.doc.luma(),
             report.mrz.as_ref(),
             &mut report.checks,
